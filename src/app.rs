@@ -1,0 +1,225 @@
+//! Running a parsed command line: the commands, output and exit codes.
+
+use std::io::{IsTerminal, Write};
+
+use crate::check;
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SnapshotArgs};
+use crate::config::{Config, EndpointConfig};
+use crate::diagnostic::Level;
+use crate::dhis2::Side;
+use crate::dhis2::metadata::Needs;
+use crate::error::Error;
+use crate::location::Location;
+use crate::model::write_snapshot;
+use crate::report::{self, Format, HumanOptions};
+use crate::rules::{self, PLANNED, RULES};
+
+/// Exit code for a check with error-level findings.
+pub const EXIT_FINDINGS: u8 = 1;
+
+/// Output settings for human text.
+pub fn human_options(color: ColorChoice, stream_is_terminal: bool) -> HumanOptions {
+    let color = match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stream_is_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100);
+    HumanOptions {
+        color,
+        unicode: true,
+        width,
+    }
+}
+
+/// Run a command; `Ok` carries the exit code (0 or 1).
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    let out_tty = std::io::stdout().is_terminal();
+    let human = human_options(cli.color, out_tty);
+    match cli.command {
+        Command::Check(args) => run_check(args, &human),
+        Command::Snapshot(args) => run_snapshot(args),
+        Command::Rules(args) => run_rules(args),
+        Command::Explain(args) => run_explain(args),
+    }
+}
+
+fn print(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`t2a check | head`) is not an error of the check.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: "stdout".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The job config: the file if given, then the flags on top.
+pub fn job_config(config: Option<&std::path::Path>, source: Option<&str>, target: Option<&str>, rule_flags: &[String]) -> Result<Config, Error> {
+    let mut cfg = match config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let parse = |flag: &str, text: &str| {
+        Location::parse(text, None)
+            .map(EndpointConfig::at)
+            .map_err(|e| Error::usage(format!("invalid --{flag}: {e}"), None))
+    };
+    if let Some(s) = source {
+        let mut ep = parse("source", s)?;
+        // Keep the config's credential variable names when only the location changes.
+        if let Some(old) = &cfg.source {
+            ep.token_env.clone_from(&old.token_env);
+            ep.username_env.clone_from(&old.username_env);
+            ep.password_env.clone_from(&old.password_env);
+        }
+        cfg.source = Some(ep);
+    }
+    if let Some(t) = target {
+        let mut ep = parse("target", t)?;
+        if let Some(old) = &cfg.target {
+            ep.token_env.clone_from(&old.token_env);
+            ep.username_env.clone_from(&old.username_env);
+            ep.password_env.clone_from(&old.password_env);
+        }
+        cfg.target = Some(ep);
+    } else if source.is_some() && config.is_none() {
+        // With only --source, the same instance or file is the target.
+        cfg.target = None;
+    }
+    for flag in rule_flags {
+        let Some((name, level)) = flag.split_once('=') else {
+            return Err(Error::usage(
+                format!("invalid --rule `{flag}`: expected NAME=LEVEL"),
+                Some(format!("e.g. --rule duplicate-target=warning; levels: {}", Level::FORMS)),
+            ));
+        };
+        let code = rules::lookup_code(name.trim()).map_err(|suggestion| {
+            Error::usage(
+                format!("unknown rule `{name}` in --rule"),
+                Some(match suggestion {
+                    Some(s) => format!("did you mean `{s}`? (`t2a rules` lists them)"),
+                    None => "`t2a rules` lists the rule names".into(),
+                }),
+            )
+        })?;
+        let level: Level = level
+            .trim()
+            .parse()
+            .map_err(|()| Error::usage(format!("unknown level `{level}` in --rule {flag}"), Some(format!("use {}", Level::FORMS))))?;
+        cfg.rules.push((code, level));
+    }
+    Ok(cfg)
+}
+
+fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
+    let cfg = job_config(args.config.as_deref(), args.source.as_deref(), args.target.as_deref(), &args.rules)?;
+    let report = check::check(&cfg)?;
+    print(&report::render(&report, args.format, human))?;
+    Ok(if report.has_errors() { EXIT_FINDINGS } else { 0 })
+}
+
+fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {
+    let location = Location::parse(&args.instance, None).map_err(|e| Error::usage(format!("invalid --instance: {e}"), None))?;
+    let loaded = crate::input::load(Side::Source, &EndpointConfig::at(location), Needs::BOTH)?;
+    write_snapshot(&loaded.metadata, &args.out).map_err(|source| Error::Write {
+        path: args.out.clone(),
+        source,
+    })?;
+    let m = &loaded.metadata;
+    fn count<T>(v: &Option<Vec<T>>) -> usize {
+        v.as_ref().map_or(0, Vec::len)
+    }
+    let n = |c: usize| c.to_string();
+    eprintln!(
+        "wrote {} ({} program indicators, {} data elements, {} option combos, {} data sets, {} org units{})",
+        args.out.display(),
+        n(count(&m.program_indicators)),
+        n(count(&m.data_elements)),
+        n(count(&m.category_option_combos)),
+        n(count(&m.data_sets)),
+        n(count(&m.organisation_units)),
+        loaded
+            .info
+            .dhis2_version
+            .as_deref()
+            .map(|v| format!(", DHIS2 {v}"))
+            .unwrap_or_default()
+    );
+    Ok(0)
+}
+
+fn run_rules(args: RulesArgs) -> Result<u8, Error> {
+    match args.format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct R {
+                code: &'static str,
+                name: &'static str,
+                severity: &'static str,
+                summary: &'static str,
+                implemented: bool,
+            }
+            let mut list: Vec<R> = RULES
+                .iter()
+                .map(|r| R {
+                    code: r.code,
+                    name: r.name,
+                    severity: r.severity.as_str(),
+                    summary: r.summary,
+                    implemented: true,
+                })
+                .collect();
+            list.extend(PLANNED.iter().map(|(code, name)| R {
+                code,
+                name,
+                severity: "",
+                summary: "",
+                implemented: false,
+            }));
+            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            text.push('\n');
+            print(&text)?;
+        }
+        Format::Human => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            table.set_header(["code", "name", "severity", "fires when"]);
+            for r in RULES {
+                table.add_row([r.code, r.name, r.severity.as_str(), r.summary]);
+            }
+            let planned: Vec<String> = PLANNED.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            print(&format!(
+                "{table}\n\nPlanned (names reserved, levels may be set already): {}\n`t2a explain NAME` prints a rule's documentation.\n",
+                planned.join(", ")
+            ))?;
+        }
+    }
+    Ok(0)
+}
+
+fn run_explain(args: ExplainArgs) -> Result<u8, Error> {
+    if let Some(rule) = rules::find(&args.rule) {
+        print(&rule.page())?;
+        return Ok(0);
+    }
+    match rules::lookup_code(&args.rule) {
+        Ok(code) => Err(Error::usage(
+            format!("rule {} `{}` is in the catalogue but not implemented yet", code, args.rule),
+            Some("`t2a rules` lists the implemented rules".to_string()),
+        )),
+        Err(suggestion) => Err(Error::usage(
+            format!("unknown rule `{}`", args.rule),
+            Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "`t2a rules` lists the rules".into(),
+            }),
+        )),
+    }
+}

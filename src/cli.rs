@@ -1,0 +1,94 @@
+//! Command-line interface (clap). Exit codes: 0 no error-level finding, 1 error-level
+//! findings, 2 bad usage/config/input, 3 a remote failed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "t2a",
+    version,
+    about = "Check and transfer the mapping from DHIS2 program indicators to aggregate data elements",
+    long_about = "t2a checks the mapping between program indicators of a DHIS2 tracker instance (the source) \
+and the aggregate data elements of an HMIS instance (the target), and finds every defect before any data moves.\n\n\
+Credentials come from environment variables only: T2A_SOURCE_TOKEN (personal access token) or \
+T2A_SOURCE_USERNAME + T2A_SOURCE_PASSWORD; likewise T2A_TARGET_*.",
+    after_help = "Exit codes: 0 no error-level finding, 1 error-level findings, 2 bad usage, config or input, 3 a remote failed."
+)]
+pub struct Cli {
+    /// When to use colour in human output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the mapping and print every defect
+    Check(CheckArgs),
+    /// Write the metadata the checks need as a DHIS2 metadata JSON file
+    Snapshot(SnapshotArgs),
+    /// List the rules
+    Rules(RulesArgs),
+    /// Print the documentation of a rule
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// TOML job config (see README "Config"); flags override it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Source (tracker): a DHIS2 base URL or a metadata JSON file
+    #[arg(long, value_name = "URL|FILE")]
+    pub source: Option<String>,
+
+    /// Target (aggregate): a DHIS2 base URL or a metadata JSON file; defaults to the source
+    #[arg(long, value_name = "URL|FILE")]
+    pub target: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Set a rule's level: NAME=error|warning|note|off (repeatable; NAME may be a code)
+    #[arg(long = "rule", value_name = "NAME=LEVEL")]
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The instance (base URL) or metadata file to read
+    #[arg(long, value_name = "URL|FILE")]
+    pub instance: String,
+
+    /// Where to write the snapshot (DHIS2 metadata JSON)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule name or code, e.g. duplicate-target or T2A007
+    pub rule: String,
+}

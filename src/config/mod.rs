@@ -1,0 +1,756 @@
+//! The TOML job config: parsed with spans, then validated; every problem is reported
+//! at its line and column, all of them at once.
+
+mod walk;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+pub use walk::Spanned;
+use walk::{Issue, Issues, TableReader, entry_string};
+
+use crate::diagnostic::Level;
+use crate::idscheme::{IdScheme, is_uid};
+use crate::location::Location;
+use crate::period::{PeriodType, RelativeType, period_spec_type};
+use crate::rules;
+use crate::suggest::did_you_mean;
+
+/// A config file's text, kept so that later checks (e.g. a configured program missing
+/// from the source) can point into it.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    pub text: Arc<String>,
+}
+
+impl ConfigSource {
+    pub fn named(&self) -> NamedSource<String> {
+        NamedSource::new(self.path.display().to_string(), self.text.as_ref().clone()).with_language("toml")
+    }
+}
+
+/// One side of the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointConfig {
+    pub location: Location,
+    /// Environment variable names that hold credentials (defaults: `T2A_<SIDE>_TOKEN`,
+    /// `T2A_<SIDE>_USERNAME`, `T2A_<SIDE>_PASSWORD`).
+    pub token_env: Option<String>,
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+}
+
+impl EndpointConfig {
+    pub fn at(location: Location) -> Self {
+        EndpointConfig {
+            location,
+            token_env: None,
+            username_env: None,
+            password_env: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MappingConfig {
+    pub attribute: Option<Spanned<String>>,
+    pub programs: Vec<Spanned<String>>,
+    pub program_indicator_groups: Vec<Spanned<String>>,
+    pub data_element_id_scheme: IdScheme,
+    pub category_option_combo_id_scheme: IdScheme,
+    pub org_unit_id_scheme: IdScheme,
+}
+
+impl Default for MappingConfig {
+    fn default() -> Self {
+        MappingConfig {
+            attribute: None,
+            programs: Vec::new(),
+            program_indicator_groups: Vec::new(),
+            data_element_id_scheme: IdScheme::Code,
+            category_option_combo_id_scheme: IdScheme::Code,
+            org_unit_id_scheme: IdScheme::Uid,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportStrategy {
+    #[default]
+    CreateAndUpdate,
+    Create,
+    Update,
+}
+
+impl ImportStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStrategy::CreateAndUpdate => "CREATE_AND_UPDATE",
+            ImportStrategy::Create => "CREATE",
+            ImportStrategy::Update => "UPDATE",
+        }
+    }
+}
+
+/// What to do with target values the export no longer produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stale {
+    #[default]
+    Report,
+    Zero,
+    Delete,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncConfig {
+    pub period_type: Option<Spanned<PeriodType>>,
+    /// ISO or relative periods, as written.
+    pub periods: Vec<Spanned<String>>,
+    pub lookback: Option<u64>,
+    pub include_current: bool,
+    /// Analytics `ou` items: UIDs, `LEVEL-n`, `OU_GROUP-uid`, `USER_ORGUNIT…`.
+    pub org_units: Vec<Spanned<String>>,
+    pub import_strategy: ImportStrategy,
+    pub run_analytics: bool,
+    pub stale: Stale,
+}
+
+impl SyncConfig {
+    /// The period type(s) the job transfers, from `period_type` or its periods.
+    pub fn period_types(&self) -> Vec<RelativeType> {
+        if let Some(t) = &self.period_type {
+            return vec![RelativeType::Exact(t.value)];
+        }
+        let mut out: Vec<RelativeType> = Vec::new();
+        for p in &self.periods {
+            if let Some(t) = period_spec_type(&p.value) {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A validated job config.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub file: Option<ConfigSource>,
+    pub source: Option<EndpointConfig>,
+    pub target: Option<EndpointConfig>,
+    pub mapping: MappingConfig,
+    pub sync: SyncConfig,
+    /// Rule levels by rule code.
+    pub rules: Vec<(&'static str, Level)>,
+}
+
+/// A config that could not be read or is invalid.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid config `{}`: {}", path.display(), plural(issues.len(), "problem"))]
+    Invalid {
+        path: PathBuf,
+        src: NamedSource<String>,
+        issues: Vec<ConfigIssue>,
+    },
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+impl Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self {
+            ConfigError::Io { .. } => "t2a::config::unreadable",
+            ConfigError::Invalid { .. } => "t2a::config::invalid",
+        }))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self {
+            ConfigError::Io { .. } => Some(Box::new("check the path given to --config")),
+            ConfigError::Invalid { .. } => None,
+        }
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        match self {
+            ConfigError::Invalid { src, .. } => Some(src),
+            ConfigError::Io { .. } => None,
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        match self {
+            ConfigError::Invalid { issues, .. } => Some(Box::new(issues.iter().map(|i| i as &dyn Diagnostic))),
+            ConfigError::Io { .. } => None,
+        }
+    }
+}
+
+/// One problem at one spot of a config file.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+pub struct ConfigIssue {
+    pub message: String,
+    #[label("{label}")]
+    pub span: SourceSpan,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+    /// 1-based line and column of the span start (for messages and tests).
+    pub line: usize,
+    pub column: usize,
+}
+
+impl ConfigIssue {
+    fn from_issue(text: &str, issue: Issue) -> Self {
+        let (line, column) = line_col(text, issue.span.start);
+        ConfigIssue {
+            message: issue.message,
+            span: SourceSpan::from(issue.span.start..issue.span.end.max(issue.span.start)),
+            label: issue.label,
+            help: issue.help,
+            line,
+            column,
+        }
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    (line, column)
+}
+
+const ROOT_KEYS: &[&str] = &["source", "target", "mapping", "sync", "rules"];
+const ENDPOINT_KEYS: &[&str] = &["url", "file", "token_env", "username_env", "password_env"];
+const MAPPING_KEYS: &[&str] = &[
+    "attribute",
+    "programs",
+    "program_indicator_groups",
+    "data_element_id_scheme",
+    "category_option_combo_id_scheme",
+    "org_unit_id_scheme",
+];
+const SYNC_KEYS: &[&str] = &[
+    "period_type",
+    "periods",
+    "lookback",
+    "include_current",
+    "org_units",
+    "import_strategy",
+    "run_analytics",
+    "stale",
+];
+
+impl Config {
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, text)
+    }
+
+    /// Validate config text; `path` names the file and anchors relative paths.
+    pub fn parse(path: &Path, text: String) -> Result<Config, ConfigError> {
+        let mut issues = Issues::default();
+        let base_dir = path.parent().map(Path::to_path_buf);
+        let config = match toml_span::parse(&text) {
+            Ok(root) => read_root(root, base_dir.as_deref(), &mut issues),
+            Err(e) => {
+                let message = e.to_string();
+                issues.push(
+                    e.span.start..e.span.end,
+                    format!("not valid TOML: {message}"),
+                    "here",
+                    Some("see https://toml.io for the syntax".into()),
+                );
+                None
+            }
+        };
+        match config {
+            Some(mut c) if issues.0.is_empty() => {
+                c.file = Some(ConfigSource {
+                    path: path.to_path_buf(),
+                    text: Arc::new(text),
+                });
+                Ok(c)
+            }
+            _ => {
+                let issues = issues.0.into_iter().map(|i| ConfigIssue::from_issue(&text, i)).collect();
+                Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    src: NamedSource::new(path.display().to_string(), text).with_language("toml"),
+                    issues,
+                })
+            }
+        }
+    }
+}
+
+fn read_root(root: toml_span::Value<'_>, base_dir: Option<&Path>, issues: &mut Issues) -> Option<Config> {
+    let mut t = TableReader::new(root, "", ROOT_KEYS, issues)?;
+    let mut c = Config::default();
+    if let Some(v) = t.take("source") {
+        c.source = read_endpoint(v, "source", base_dir, issues);
+    }
+    if let Some(v) = t.take("target") {
+        c.target = read_endpoint(v, "target", base_dir, issues);
+    }
+    if let Some(v) = t.take("mapping") {
+        if let Some(m) = read_mapping(v, issues) {
+            c.mapping = m;
+        }
+    }
+    if let Some(v) = t.take("sync") {
+        if let Some(s) = read_sync(v, issues) {
+            c.sync = s;
+        }
+    }
+    if let Some(v) = t.take("rules") {
+        c.rules = read_rules(v, issues);
+    }
+    t.finish(issues);
+    Some(c)
+}
+
+fn read_endpoint(
+    v: toml_span::Value<'_>,
+    side: &'static str,
+    base_dir: Option<&Path>,
+    issues: &mut Issues,
+) -> Option<EndpointConfig> {
+    let mut t = TableReader::new(v, side, ENDPOINT_KEYS, issues)?;
+    let table_span = t.span();
+    let url = t.string("url", issues);
+    let file = t.string("file", issues);
+    let mut env = |key: &'static str, t: &mut TableReader<'_>| {
+        let s = t.string(key, issues)?;
+        let ok = !s.value.is_empty() && s.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            issues.push(
+                s.span.clone(),
+                format!("`{side}.{key}` must name an environment variable"),
+                "not a variable name",
+                Some("use letters, digits and underscores, e.g. \"HMIS_TOKEN\"; the secret itself never goes into the config".into()),
+            );
+            return None;
+        }
+        Some(s.value)
+    };
+    let token_env = env("token_env", &mut t);
+    let username_env = env("username_env", &mut t);
+    let password_env = env("password_env", &mut t);
+    t.finish(issues);
+    let location = match (url, file) {
+        (Some(u), None) => {
+            if !u.value.to_ascii_lowercase().starts_with("http") {
+                issues.push(
+                    u.span.clone(),
+                    format!("`{side}.url` must be an http(s) URL"),
+                    "not a URL",
+                    Some(format!("use `file = \"{}\"` for a metadata file", u.value)),
+                );
+                return None;
+            }
+            Location::parse(&u.value, None).map_err(|e| (u.span, e))
+        }
+        (None, Some(f)) => Location::parse(&f.value, base_dir).map_err(|e| (f.span, e)),
+        (Some(_), Some(f)) => Err((
+            f.span,
+            format!("`[{side}]` has both `url` and `file`; keep one"),
+        )),
+        (None, None) => {
+            issues.push(
+                table_span,
+                format!("`[{side}]` needs `url` (a DHIS2 base URL) or `file` (a metadata JSON)"),
+                "missing url or file",
+                None,
+            );
+            return None;
+        }
+    };
+    match location {
+        Ok(location) => Some(EndpointConfig {
+            location,
+            token_env,
+            username_env,
+            password_env,
+        }),
+        Err((span, message)) => {
+            issues.push(span, message, "invalid location", None);
+            None
+        }
+    }
+}
+
+fn uid_list(t: &mut TableReader<'_>, key: &'static str, what: &str, issues: &mut Issues) -> Vec<Spanned<String>> {
+    let Some(list) = t.strings(key, issues) else {
+        return Vec::new();
+    };
+    for s in &list.value {
+        if !is_uid(&s.value) {
+            issues.push(
+                s.span.clone(),
+                format!("`{}` is not a {what} UID", s.value),
+                "expected an 11-character UID",
+                Some("UIDs are 11 characters: a letter, then letters or digits (see the Maintenance app)".into()),
+            );
+        }
+    }
+    list.value
+}
+
+fn scheme(t: &mut TableReader<'_>, key: &'static str, default: IdScheme, issues: &mut Issues) -> IdScheme {
+    let Some(s) = t.string(key, issues) else {
+        return default;
+    };
+    match s.value.parse::<IdScheme>() {
+        Ok(v) => v,
+        Err(e) => {
+            issues.push(
+                s.span,
+                format!("`mapping.{key}`: {e}"),
+                "invalid id scheme",
+                Some(format!("use {}", IdScheme::FORMS)),
+            );
+            default
+        }
+    }
+}
+
+fn read_mapping(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<MappingConfig> {
+    let mut t = TableReader::new(v, "mapping", MAPPING_KEYS, issues)?;
+    let mut m = MappingConfig::default();
+    if let Some(a) = t.string("attribute", issues) {
+        if is_uid(&a.value) {
+            m.attribute = Some(a);
+        } else {
+            issues.push(
+                a.span,
+                format!("`mapping.attribute` must be an attribute UID, not `{}`", a.value),
+                "expected an 11-character UID",
+                Some("leave it out to auto-detect the attribute (code DATA_ELEMENT_AGG)".into()),
+            );
+        }
+    }
+    m.programs = uid_list(&mut t, "programs", "program", issues);
+    m.program_indicator_groups = uid_list(&mut t, "program_indicator_groups", "program indicator group", issues);
+    m.data_element_id_scheme = scheme(&mut t, "data_element_id_scheme", IdScheme::Code, issues);
+    m.category_option_combo_id_scheme = scheme(&mut t, "category_option_combo_id_scheme", IdScheme::Code, issues);
+    m.org_unit_id_scheme = scheme(&mut t, "org_unit_id_scheme", IdScheme::Uid, issues);
+    t.finish(issues);
+    Some(m)
+}
+
+fn one_of<T: Copy>(
+    t: &mut TableReader<'_>,
+    key: &'static str,
+    choices: &[(&'static str, T)],
+    issues: &mut Issues,
+) -> Option<T> {
+    let s = t.string(key, issues)?;
+    if let Some((_, v)) = choices.iter().find(|(n, _)| n.eq_ignore_ascii_case(&s.value)) {
+        return Some(*v);
+    }
+    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+    let help = match did_you_mean(&s.value, names.iter().copied()) {
+        Some(n) => format!("did you mean \"{n}\"?"),
+        None => format!("use one of: {}", names.join(", ")),
+    };
+    issues.push(
+        s.span,
+        format!("`sync.{key}` cannot be \"{}\"", s.value),
+        "unknown value",
+        Some(help),
+    );
+    None
+}
+
+fn is_org_unit_item(s: &str) -> bool {
+    is_uid(s)
+        || s.strip_prefix("LEVEL-").is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n >= 1) || is_uid(n))
+        || s.strip_prefix("OU_GROUP-").is_some_and(is_uid)
+        || matches!(s, "USER_ORGUNIT" | "USER_ORGUNIT_CHILDREN" | "USER_ORGUNIT_GRANDCHILDREN")
+}
+
+fn read_sync(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> {
+    let mut t = TableReader::new(v, "sync", SYNC_KEYS, issues)?;
+    let mut s = SyncConfig::default();
+    if let Some(pt) = t.string("period_type", issues) {
+        match pt.value.parse::<PeriodType>() {
+            Ok(v) => s.period_type = Some(Spanned::new(v, pt.span)),
+            Err(()) => {
+                let names = PeriodType::ALL.map(PeriodType::name);
+                let help = match did_you_mean(&pt.value, names) {
+                    Some(n) => format!("did you mean \"{n}\"?"),
+                    None => format!("use a DHIS2 period type: {}", names.join(", ")),
+                };
+                issues.push(pt.span, format!("unknown period type \"{}\"", pt.value), "unknown period type", Some(help));
+            }
+        }
+    }
+    if let Some(list) = t.strings("periods", issues) {
+        let mut types: Vec<(RelativeType, Spanned<String>)> = Vec::new();
+        for p in list.value {
+            match period_spec_type(&p.value) {
+                Some(pt) => {
+                    if let Some((first, at)) = types.iter().find(|(t, _)| *t != pt) {
+                        issues.push(
+                            p.span.clone(),
+                            format!(
+                                "`sync.periods` mixes period types: \"{}\" is {pt}, \"{}\" is {first}",
+                                p.value, at.value
+                            ),
+                            "another period type",
+                            Some("one job transfers one period type; data sets of other types get their own job, or use `period_type` with `lookback`".into()),
+                        );
+                    }
+                    types.push((pt, p.clone()));
+                    s.periods.push(p);
+                }
+                None => issues.push(
+                    p.span,
+                    format!("\"{}\" is neither an ISO period nor a relative period", p.value),
+                    "unknown period",
+                    Some("write ISO periods like \"202401\", \"2024Q1\", \"2024W5\" or relative ones like \"LAST_MONTH\", \"LAST_3_MONTHS\"".into()),
+                ),
+            }
+        }
+        if let (Some(pt), Some((first, at))) = (&s.period_type, types.first()) {
+            if !first.matches(pt.value) {
+                issues.push(
+                    at.span.clone(),
+                    format!("`sync.periods` are {first} but `sync.period_type` is {}", pt.value),
+                    "disagrees with period_type",
+                    Some("keep only one of `period_type` and `periods`, or make them agree".into()),
+                );
+            }
+        }
+    }
+    if let Some(l) = t.uint("lookback", 1000, issues) {
+        if !s.periods.is_empty() {
+            issues.push(
+                l.span.clone(),
+                "`sync.lookback` counts periods back from the last complete one and cannot be combined with `sync.periods`",
+                "conflicts with periods",
+                Some("use either explicit `periods` or `period_type` + `lookback`".into()),
+            );
+        }
+        s.lookback = Some(l.value);
+    }
+    if let Some(b) = t.bool("include_current", issues) {
+        s.include_current = b.value;
+    }
+    if let Some(list) = t.strings("org_units", issues) {
+        for ou in &list.value {
+            if !is_org_unit_item(&ou.value) {
+                issues.push(
+                    ou.span.clone(),
+                    format!("\"{}\" is not an org unit item", ou.value),
+                    "expected a UID, LEVEL-n or OU_GROUP-uid",
+                    Some("org units are analytics `ou` items: a UID, `LEVEL-4`, `OU_GROUP-<uid>` or `USER_ORGUNIT`".into()),
+                );
+            }
+        }
+        s.org_units = list.value;
+    }
+    if let Some(v) = one_of(
+        &mut t,
+        "import_strategy",
+        &[
+            ("CREATE_AND_UPDATE", ImportStrategy::CreateAndUpdate),
+            ("CREATE", ImportStrategy::Create),
+            ("UPDATE", ImportStrategy::Update),
+        ],
+        issues,
+    ) {
+        s.import_strategy = v;
+    }
+    if let Some(b) = t.bool("run_analytics", issues) {
+        s.run_analytics = b.value;
+    }
+    if let Some(v) = one_of(
+        &mut t,
+        "stale",
+        &[("report", Stale::Report), ("zero", Stale::Zero), ("delete", Stale::Delete)],
+        issues,
+    ) {
+        s.stale = v;
+    }
+    t.finish(issues);
+    Some(s)
+}
+
+fn read_rules(v: toml_span::Value<'_>, issues: &mut Issues) -> Vec<(&'static str, Level)> {
+    let Some(mut t) = TableReader::new(v, "rules", &[], issues) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in t.drain() {
+        let Some(level) = entry_string(&key.value, value, issues) else {
+            continue;
+        };
+        let code = match rules::lookup_code(&key.value) {
+            Ok(code) => code,
+            Err(suggestion) => {
+                issues.push(
+                    key.span,
+                    format!("unknown rule `{}`", key.value),
+                    "unknown rule",
+                    Some(match suggestion {
+                        Some(s) => format!("did you mean `{s}`? (`t2a rules` lists them)"),
+                        None => "`t2a rules` lists the rule names".into(),
+                    }),
+                );
+                continue;
+            }
+        };
+        match level.value.parse::<Level>() {
+            Ok(l) => out.push((code, l)),
+            Err(()) => issues.push(
+                level.span,
+                format!("unknown level \"{}\" for rule `{}`", level.value, key.value),
+                "unknown level",
+                Some(format!("use {}", Level::FORMS)),
+            ),
+        }
+    }
+    t.finish(issues);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<ConfigIssue>> {
+        Config::parse(Path::new("/jobs/job.toml"), text.to_string()).map_err(|e| match e {
+            ConfigError::Invalid { issues, .. } => issues,
+            ConfigError::Io { .. } => unreachable!(),
+        })
+    }
+
+    #[test]
+    fn full_config_reads() {
+        let c = parse(
+            r#"
+[source]
+url = "https://tracker.example.org"
+token_env = "TRACKER_PAT"
+[target]
+file = "hmis.json"
+[mapping]
+attribute = "vudyDP7jUy5"
+programs = ["M3bX9810ASg"]
+data_element_id_scheme = "CODE"
+category_option_combo_id_scheme = "code"
+org_unit_id_scheme = "UID"
+[sync]
+period_type = "Monthly"
+lookback = 3
+include_current = false
+org_units = ["ImspTQPwCqd", "LEVEL-4"]
+import_strategy = "CREATE_AND_UPDATE"
+run_analytics = false
+stale = "report"
+[rules]
+incomplete-disaggregation = "off"
+T2A009 = "error"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.source.as_ref().unwrap().token_env.as_deref(), Some("TRACKER_PAT"));
+        assert_eq!(
+            c.target.as_ref().unwrap().location,
+            Location::File(PathBuf::from("/jobs/hmis.json"))
+        );
+        assert_eq!(c.mapping.programs[0].value, "M3bX9810ASg");
+        assert_eq!(c.sync.period_type.as_ref().unwrap().value, PeriodType::Monthly);
+        assert_eq!(c.sync.lookback, Some(3));
+        assert_eq!(c.sync.org_units.len(), 2);
+        assert_eq!(
+            c.rules,
+            vec![
+                ("T2A009", Level::Severity(crate::diagnostic::Severity::Error)),
+                ("T2A021", Level::Off)
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_get_did_you_mean_with_position() {
+        let issues = parse("[mapping]\natribute = \"vudyDP7jUy5\"\n[sinc]\n").unwrap_err();
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        let a = issues.iter().find(|i| i.message.contains("atribute")).unwrap();
+        assert_eq!((a.line, a.column), (2, 1));
+        assert_eq!(a.help.as_deref(), Some("did you mean `attribute`?"));
+        let s = issues.iter().find(|i| i.message.contains("sinc")).unwrap();
+        assert_eq!(s.help.as_deref(), Some("did you mean `sync`?"));
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let issues = parse(
+            r#"
+[mapping]
+data_element_id_scheme = "NAME"
+programs = ["not-a-uid"]
+[sync]
+period_type = "Montly"
+periods = ["202401", "2024Q1"]
+stale = "purge"
+lookback = -1
+[rules]
+duplicate-targets = "error"
+unknown-data-element = "fatal"
+"#,
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
+        assert_eq!(issues.len(), 8, "{messages:#?}");
+        let help = |needle: &str| {
+            issues
+                .iter()
+                .find(|i| i.message.contains(needle))
+                .and_then(|i| i.help.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(help("Montly"), "did you mean \"Monthly\"?");
+        assert!(help("duplicate-targets").contains("`duplicate-target`"));
+        assert!(help("purge").contains("report, zero, delete"));
+    }
+
+    #[test]
+    fn toml_syntax_error_has_position() {
+        let issues = parse("[source\nurl = 1").unwrap_err();
+        assert_eq!(issues.len(), 1);
+        assert!(issues[0].message.starts_with("not valid TOML"));
+        assert_eq!(issues[0].line, 1);
+    }
+
+    #[test]
+    fn endpoint_needs_exactly_one_location() {
+        let issues = parse("[source]\nurl = \"https://a.org\"\nfile = \"x.json\"\n").unwrap_err();
+        assert!(issues[0].message.contains("both `url` and `file`"));
+        let issues = parse("[source]\ntoken_env = \"X\"\n").unwrap_err();
+        assert!(issues[0].message.contains("needs `url`"));
+    }
+}

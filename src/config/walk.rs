@@ -1,0 +1,253 @@
+//! A small reader over a spanned TOML tree: typed getters that record every problem
+//! with its span (instead of stopping at the first), and unknown keys reported with a
+//! "did you mean" against the keys the table accepts.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use toml_span::value::{Table, Value, ValueInner};
+
+use crate::suggest::did_you_mean;
+
+/// A value with the byte range it came from in the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Range<usize>) -> Self {
+        Self { value, span }
+    }
+}
+
+/// One problem in a config file.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub message: String,
+    pub span: Range<usize>,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+/// Collects issues while reading.
+#[derive(Debug, Default)]
+pub struct Issues(pub Vec<Issue>);
+
+impl Issues {
+    pub fn push(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.0.push(Issue {
+            message: message.into(),
+            span,
+            label: label.into(),
+            help,
+        });
+    }
+}
+
+fn range(span: toml_span::Span) -> Range<usize> {
+    span.start..span.end
+}
+
+fn type_name(v: &ValueInner<'_>) -> &'static str {
+    v.type_str()
+}
+
+/// Reads one TOML table whose accepted keys are known up front.
+pub struct TableReader<'de> {
+    table: Table<'de>,
+    span: Range<usize>,
+    /// Dotted name of the table for messages (`sync`, `source`); empty for the root.
+    path: &'static str,
+    known: &'static [&'static str],
+}
+
+impl<'de> TableReader<'de> {
+    /// `None` (with an issue) when the value is not a table.
+    pub fn new(
+        mut value: Value<'de>,
+        path: &'static str,
+        known: &'static [&'static str],
+        issues: &mut Issues,
+    ) -> Option<Self> {
+        let span = range(value.span);
+        match value.take() {
+            ValueInner::Table(table) => Some(Self {
+                table,
+                span,
+                path,
+                known,
+            }),
+            other => {
+                issues.push(
+                    span,
+                    format!("`{path}` must be a table, found a {}", type_name(&other)),
+                    "expected a table",
+                    Some(format!("write it as a section: `[{path}]`")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Where the table is (its header, or the whole inline table).
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    fn key_name(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    pub fn take(&mut self, key: &'static str) -> Option<Value<'de>> {
+        debug_assert!(self.known.contains(&key), "{key} not declared as known");
+        self.table.remove(key)
+    }
+
+    pub fn string(&mut self, key: &'static str, issues: &mut Issues) -> Option<Spanned<String>> {
+        let v = self.take(key)?;
+        self.as_string(key, v, issues)
+    }
+
+    fn as_string(&self, key: &str, mut v: Value<'de>, issues: &mut Issues) -> Option<Spanned<String>> {
+        let span = range(v.span);
+        match v.take() {
+            ValueInner::String(s) => Some(Spanned::new(s.into_owned(), span)),
+            other => {
+                issues.push(
+                    span,
+                    format!("`{}` must be a string, found a {}", self.key_name(key), type_name(&other)),
+                    "expected a string",
+                    Some("put the value in double quotes".into()),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, key: &'static str, issues: &mut Issues) -> Option<Spanned<bool>> {
+        let mut v = self.take(key)?;
+        let span = range(v.span);
+        match v.take() {
+            ValueInner::Boolean(b) => Some(Spanned::new(b, span)),
+            other => {
+                issues.push(
+                    span,
+                    format!("`{}` must be true or false, found a {}", self.key_name(key), type_name(&other)),
+                    "expected a boolean",
+                    Some("write `true` or `false` without quotes".into()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A non-negative integer not above `max`.
+    pub fn uint(&mut self, key: &'static str, max: u64, issues: &mut Issues) -> Option<Spanned<u64>> {
+        let mut v = self.take(key)?;
+        let span = range(v.span);
+        match v.take() {
+            ValueInner::Integer(i) if i >= 0 && (i as u64) <= max => Some(Spanned::new(i as u64, span)),
+            ValueInner::Integer(i) => {
+                issues.push(
+                    span,
+                    format!("`{}` is {i}, out of range", self.key_name(key)),
+                    format!("expected 0 to {max}"),
+                    None,
+                );
+                None
+            }
+            other => {
+                issues.push(
+                    span,
+                    format!("`{}` must be a whole number, found a {}", self.key_name(key), type_name(&other)),
+                    "expected a number",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// An array of strings (a single string is accepted as a one-element array).
+    pub fn strings(&mut self, key: &'static str, issues: &mut Issues) -> Option<Spanned<Vec<Spanned<String>>>> {
+        let mut v = self.take(key)?;
+        let span = range(v.span);
+        match v.take() {
+            ValueInner::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if let Some(s) = self.as_string(key, item, issues) {
+                        out.push(s);
+                    }
+                }
+                Some(Spanned::new(out, span))
+            }
+            ValueInner::String(s) => Some(Spanned::new(vec![Spanned::new(s.into_owned(), span.clone())], span)),
+            other => {
+                issues.push(
+                    span,
+                    format!("`{}` must be a list of strings, found a {}", self.key_name(key), type_name(&other)),
+                    "expected a list",
+                    Some(format!("write it as `{key} = [\"...\", \"...\"]`")),
+                );
+                None
+            }
+        }
+    }
+
+    /// The remaining entries, for tables with free keys (like `[rules]`).
+    pub fn drain(&mut self) -> Vec<(Spanned<String>, Value<'de>)> {
+        std::mem::take(&mut self.table)
+            .into_iter()
+            .map(|(k, v)| (Spanned::new(k.name.into_owned(), range(k.span)), v))
+            .collect()
+    }
+
+    /// Report every key nobody asked for.
+    pub fn finish(self, issues: &mut Issues) {
+        let path = self.path;
+        let known = self.known;
+        for (key, _) in self.table {
+            let name: Cow<'_, str> = key.name;
+            let help = match did_you_mean(&name, known.iter().copied()) {
+                Some(s) => Some(format!("did you mean `{s}`?")),
+                None => Some(format!("accepted keys: {}", known.join(", "))),
+            };
+            let where_ = if path.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in `[{path}]`")
+            };
+            issues.push(range(key.span), format!("unknown key `{name}` {where_}"), "unknown key", help);
+        }
+    }
+}
+
+/// Read a string from a free-form entry (used for `[rules]`).
+pub fn entry_string(key: &str, mut v: Value<'_>, issues: &mut Issues) -> Option<Spanned<String>> {
+    let span = range(v.span);
+    match v.take() {
+        ValueInner::String(s) => Some(Spanned::new(s.into_owned(), span)),
+        other => {
+            issues.push(
+                span,
+                format!("`{key}` must be a string, found a {}", type_name(&other)),
+                "expected a string",
+                Some("write the level in quotes: \"error\", \"warning\", \"note\" or \"off\"".into()),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The application's failures and their exit codes: 2 for bad usage, config or input;
+//! 3 for a remote that failed. (1, findings at error level, is not a failure.)
+
+use std::path::PathBuf;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::config::ConfigError;
+use crate::dhis2::RemoteError;
+use crate::model::LoadError;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] LoadError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] ConfigError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Remote(#[from] RemoteError),
+
+    /// A config value that is well-formed but wrong for the metadata read (a program
+    /// that is not in the source, …), pointing into the config file.
+    #[error("{message}")]
+    #[diagnostic(code(t2a::config::mismatch))]
+    ConfigValue {
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(t2a::usage))]
+    Usage {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("cannot write `{}`: {source}", path.display())]
+    #[diagnostic(code(t2a::output), help("check that the folder exists and is writable"))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Remote(_) => 3,
+            _ => 2,
+        }
+    }
+}

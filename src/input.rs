@@ -1,0 +1,69 @@
+//! Loading one side of a job, from a file or a live instance, into `Metadata`.
+
+use serde::Serialize;
+
+use crate::config::EndpointConfig;
+use crate::dhis2::metadata::{Needs, fetch_metadata};
+use crate::dhis2::{AuthVars, Client, ClientOptions, Side};
+use crate::error::Error;
+use crate::location::Location;
+use crate::model::{Metadata, load_metadata_file};
+
+/// Where a side came from, as the JSON report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SideInfo {
+    pub kind: &'static str,
+    pub location: String,
+    pub dhis2_version: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Loaded {
+    pub metadata: Metadata,
+    pub info: SideInfo,
+}
+
+/// A client for an instance, with credentials from the side's environment variables.
+pub fn client_for(side: Side, endpoint: &EndpointConfig, opts: ClientOptions) -> Result<Client, Error> {
+    let Location::Url(url) = &endpoint.location else {
+        return Err(Error::usage(format!("the {} is a file, not an instance", side.name()), None));
+    };
+    let vars = AuthVars::for_side(side, Some(endpoint));
+    let auth = vars
+        .read(|k| std::env::var(k).ok())
+        .map_err(|e| Error::usage(format!("incomplete credentials for the {}: {e}", side.name()), Some(vars.hint())))?;
+    Ok(Client::new(url.clone(), auth, vars.hint(), opts)?)
+}
+
+/// Load one side. `needs` says which collections to read from an instance.
+pub fn load(side: Side, endpoint: &EndpointConfig, needs: Needs) -> Result<Loaded, Error> {
+    match &endpoint.location {
+        Location::File(path) => {
+            let metadata = load_metadata_file(path)?;
+            let dhis2_version = metadata.dhis2_version().map(str::to_string);
+            Ok(Loaded {
+                metadata,
+                info: SideInfo {
+                    kind: "file",
+                    location: path.display().to_string(),
+                    dhis2_version,
+                },
+            })
+        }
+        Location::Url(_) => {
+            let client = client_for(side, endpoint, ClientOptions::default())?;
+            let (system, version) = client.system_info()?;
+            let mut metadata = fetch_metadata(&client, needs, version)?;
+            let dhis2_version = system.version.clone();
+            metadata.system = Some(system);
+            Ok(Loaded {
+                metadata,
+                info: SideInfo {
+                    kind: "url",
+                    location: endpoint.location.to_string(),
+                    dhis2_version,
+                },
+            })
+        }
+    }
+}

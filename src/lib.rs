@@ -1,0 +1,22 @@
+//! t2a: lint the mapping between DHIS2 program indicators (tracker, the *source*) and
+//! aggregate data elements (HMIS, the *target*), and move the data only when it is sound.
+
+pub mod app;
+pub mod catalog;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod dhis2;
+pub mod diagnostic;
+pub mod error;
+pub mod graph;
+pub mod idscheme;
+pub mod input;
+pub mod location;
+pub mod mapping;
+pub mod model;
+pub mod period;
+pub mod report;
+pub mod reporting;
+pub mod rules;
+pub mod suggest;

@@ -1,0 +1,149 @@
+//! Reading metadata JSON files, with diagnostics that point at the spot.
+
+use std::path::{Path, PathBuf};
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use super::Metadata;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read metadata file `{}`: {source}", path.display())]
+    #[diagnostic(
+        code(t2a::input::unreadable),
+        help("pass a DHIS2 metadata JSON file (the shape of `GET /api/metadata`) or a base URL such as https://dhis2.example.org")
+    )]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{}` is not valid JSON: {message}", path.display())]
+    #[diagnostic(
+        code(t2a::input::invalid_json),
+        help("fix the JSON at line {line}, column {column}; a DHIS2 metadata export is one JSON object of collections")
+    )]
+    Json {
+        path: PathBuf,
+        message: String,
+        line: usize,
+        column: usize,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("`{}` is not a DHIS2 metadata file: {message}", path.display())]
+    #[diagnostic(
+        code(t2a::input::not_metadata),
+        help("expected one JSON object with collections such as `programIndicators`, `dataElements`, `dataSets` (the shape of `GET /api/metadata`); fix the value at line {line}, column {column}")
+    )]
+    Shape {
+        path: PathBuf,
+        message: String,
+        line: usize,
+        column: usize,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{message}")]
+        span: SourceSpan,
+    },
+}
+
+/// Read and parse a metadata file.
+pub fn load_metadata_file(path: &Path) -> Result<Metadata, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_metadata(path, &bytes)
+}
+
+/// Parse metadata JSON; `path` only names the input in diagnostics.
+pub fn parse_metadata(path: &Path, bytes: &[u8]) -> Result<Metadata, LoadError> {
+    serde_json::from_slice(bytes).map_err(|err| json_error(path, bytes, &err))
+}
+
+fn json_error(path: &Path, bytes: &[u8], err: &serde_json::Error) -> LoadError {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let (line, column) = (err.line(), err.column());
+    let offset = offset_of(&text, line, column);
+    let span = SourceSpan::from((offset, usize::from(offset < text.len())));
+    // serde_json appends " at line L column C"; the label and help say it already.
+    let full = err.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
+    };
+    let src = NamedSource::new(path.display().to_string(), text);
+    let path = path.to_path_buf();
+    match err.classify() {
+        serde_json::error::Category::Data => LoadError::Shape {
+            path,
+            message,
+            line,
+            column,
+            src,
+            span,
+        },
+        _ => LoadError::Json {
+            path,
+            message,
+            line,
+            column,
+            src,
+            span,
+        },
+    }
+}
+
+/// Byte offset of a 1-based line and column as serde_json reports them.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_error_points_at_line_and_column() {
+        let err = parse_metadata(Path::new("x.json"), b"{\n  \"dataElements\": [,]\n}").unwrap_err();
+        match err {
+            LoadError::Json {
+                line, column, span, ..
+            } => {
+                assert_eq!((line, column), (2, 20));
+                assert_eq!(span.offset(), 2 + 19);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_shape_is_reported_as_not_metadata() {
+        let err = parse_metadata(Path::new("x.json"), b"{\"dataElements\": {}}").unwrap_err();
+        assert!(matches!(err, LoadError::Shape { .. }), "{err:?}");
+        let err = parse_metadata(Path::new("x.json"), b"[]").unwrap_err();
+        assert!(matches!(err, LoadError::Shape { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn absent_and_empty_collections_differ() {
+        let m = parse_metadata(Path::new("x.json"), b"{\"dataSets\": []}").unwrap();
+        assert!(m.data_sets.as_ref().is_some_and(Vec::is_empty));
+        assert!(m.organisation_units.is_none());
+    }
+}

@@ -1,0 +1,76 @@
+//! `--format json`: the report contract of design/README.md.
+
+use serde::Serialize;
+
+use super::Report;
+use crate::diagnostic::{ObjectRef, TargetRef};
+use crate::input::SideInfo;
+
+#[derive(Serialize)]
+struct Json<'a> {
+    tool: Tool,
+    source: &'a SideInfo,
+    target: &'a SideInfo,
+    summary: Summary,
+    diagnostics: Vec<Diagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    mappings: usize,
+}
+
+#[derive(Serialize)]
+struct Diagnostic<'a> {
+    rule: &'static str,
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    help: &'a str,
+    objects: &'a [ObjectRef],
+    target: Option<&'a TargetRef>,
+}
+
+pub fn render(report: &Report) -> String {
+    let c = report.counts();
+    let doc = Json {
+        tool: Tool {
+            name: "t2a",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        source: &report.source,
+        target: &report.target,
+        summary: Summary {
+            errors: c.errors,
+            warnings: c.warnings,
+            notes: c.notes,
+            mappings: report.mappings,
+        },
+        diagnostics: report
+            .findings
+            .iter()
+            .map(|f| Diagnostic {
+                rule: f.rule.name,
+                code: f.rule.code,
+                severity: f.severity.as_str(),
+                message: &f.message,
+                help: &f.help,
+                objects: &f.objects,
+                target: f.target.as_ref(),
+            })
+            .collect(),
+    };
+    // Serialising plain structs of strings and numbers cannot fail.
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}

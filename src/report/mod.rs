@@ -1,0 +1,87 @@
+//! Reports: one `Report` per check, rendered by one printer per format.
+
+mod human;
+mod json;
+
+use crate::diagnostic::{Finding, Severity};
+use crate::input::SideInfo;
+
+pub use human::HumanOptions;
+
+/// The outcome of a check.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub source: SideInfo,
+    pub target: SideInfo,
+    /// Program indicators in scope that carry a target.
+    pub mappings: usize,
+    /// Sorted in the contract's order.
+    pub findings: Vec<Finding>,
+    /// Codes of the rules the job turned off.
+    pub off: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+impl Counts {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
+        let mut c = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Note => c.notes += 1,
+            }
+        }
+        c
+    }
+}
+
+impl Report {
+    pub fn new(
+        source: SideInfo,
+        target: SideInfo,
+        mappings: usize,
+        mut findings: Vec<Finding>,
+        off: Vec<&'static str>,
+    ) -> Self {
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Report {
+            source,
+            target,
+            mappings,
+            findings,
+            off,
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        Counts::of(&self.findings)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.counts().errors > 0
+    }
+}
+
+/// Output formats of `t2a check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Diagnostics grouped by rule, then a summary table.
+    #[default]
+    Human,
+    /// The JSON report contract (stable order).
+    Json,
+}
+
+pub fn render(report: &Report, format: Format, opts: &HumanOptions) -> String {
+    match format {
+        Format::Human => human::render(report, opts),
+        Format::Json => json::render(report),
+    }
+}

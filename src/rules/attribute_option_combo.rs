@@ -1,0 +1,116 @@
+use super::Context;
+use super::help::{join, unresolved_hints};
+use crate::diagnostic::{Finding, ObjectRef};
+use crate::mapping::{Combo, Mapping};
+use crate::model::Identifiable;
+
+declare_rule! {
+    /// ## What it does
+    /// For program indicators that name an attribute option combo
+    /// (`aggregateExportAttributeOptionCombo`), checks that it exists in the target
+    /// (resolved with the category option combo id scheme, as DHIS2 does on import) and
+    /// that it belongs to the attribute category combo of the data set(s) holding the
+    /// target data element. Program indicators without one are not checked: the
+    /// default applies.
+    ///
+    /// ## Why is this bad?
+    /// An unknown attribute option combo rejects every value (E7615). One outside the
+    /// data set's attribute combo is stored where no data set shows it: the values
+    /// disappear from forms, completeness and approval.
+    ///
+    /// ## How to fix
+    /// Use an attribute option combo of the data set's attribute category combo (for
+    /// example the funding mechanism or partner of the data set), or clear the field.
+    ///
+    /// ## Example
+    /// PI "HIV tests (partner A)" names AOC `PARTNER_A`, but the data set "HIV monthly"
+    /// uses the default attribute combo.
+    pub static RULE = {
+        code: "T2A008",
+        name: "unknown-attribute-option-combo",
+        severity: Error,
+        summary: "the program indicator's attribute option combo does not resolve, or is not in the attribute category combo of the data set(s) holding the data element",
+        check: check,
+    }
+}
+
+fn check(cx: &Context<'_>) -> Vec<Finding> {
+    cx.mappings.iter().filter_map(|m| finding(cx, m)).collect()
+}
+
+fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
+    let aoc = m.aoc.as_deref()?;
+    let t = cx.target;
+    let scheme = &cx.config.mapping.category_option_combo_id_scheme;
+    match m.target_aoc {
+        Combo::Default => None,
+        Combo::Unknown => {
+            let hints = unresolved_hints(
+                t.category_option_combos(),
+                &t.category_option_combos,
+                scheme,
+                aoc,
+                "attribute option combo",
+                "category_option_combo_id_scheme",
+            );
+            Some(
+                Finding::new(
+                    &RULE,
+                    format!(
+                        "program indicator {} sends attribute option combo `{aoc}`, which does not exist in the target (matched by {scheme})",
+                        cx.pi_label(m)
+                    ),
+                    join(hints, "set `aggregateExportAttributeOptionCombo` to an attribute option combo of the data set's attribute category combo, or clear it for the default".into()),
+                )
+                .object(cx.pi_ref(m))
+                .target(m.target_ref()),
+            )
+        }
+        Combo::Found(a) => {
+            let de = m.target_de?;
+            let data_sets = cx.graph.data_sets_of(de);
+            if data_sets.is_empty() {
+                return None;
+            }
+            let attr_combo = |ds: usize| {
+                t.data_sets()[ds]
+                    .category_combo
+                    .as_ref()
+                    .and_then(|r| t.category_combos.id(&r.id))
+                    .or(t.default_combo())
+            };
+            let fits = |ds: usize| {
+                attr_combo(ds).is_some_and(|c| t.combo_cocs(c).contains(&a))
+                    // An explicit default AOC fits a data set with the default attribute combo.
+                    || (Some(a) == t.default_coc() && attr_combo(ds).is_none_or(|c| t.is_default_combo(c)))
+            };
+            if data_sets.iter().any(|&ds| fits(ds)) {
+                return None;
+            }
+            let names: Vec<String> = data_sets
+                .iter()
+                .map(|&ds| {
+                    let combo = attr_combo(ds).map(|c| t.category_combos()[c].name()).unwrap_or("default");
+                    format!("\"{}\" (attribute combo \"{combo}\")", t.data_sets()[ds].name())
+                })
+                .collect();
+            Some(
+                Finding::new(
+                    &RULE,
+                    format!(
+                        "program indicator {} sends attribute option combo `{aoc}` to data element `{}`, but no data set holding it uses that attribute option combo: {}",
+                        cx.pi_label(m),
+                        m.de,
+                        names.join(", ")
+                    ),
+                    "use an attribute option combo of the data set's attribute category combo, or clear `aggregateExportAttributeOptionCombo` for the default",
+                )
+                .object(cx.pi_ref(m))
+                .object(cx.de_ref(de))
+                .object(ObjectRef::of(&t.category_option_combos()[a]))
+                .objects(data_sets.iter().map(|&ds| cx.data_set_ref(ds)))
+                .target(m.target_ref()),
+            )
+        }
+    }
+}

@@ -1,0 +1,100 @@
+use super::Context;
+use super::help::list_some;
+use crate::diagnostic::{Finding, ObjectRef};
+use crate::mapping::{Combo, Mapping};
+use crate::model::Identifiable;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that the category option combo of each mapping belongs to the category
+    /// combo of the target data element. Where a data set overrides the data element's
+    /// category combo (a data set element with its own `categoryCombo`), the override's
+    /// option combos are allowed too.
+    ///
+    /// ## Why is this bad?
+    /// Unless the target runs with `strictCategoryOptionCombos`, DHIS2 accepts the
+    /// value and stores it under a disaggregation the data element does not have: it
+    /// appears in no data entry form, no total, no pivot table, yet it is there,
+    /// and a later fix does not remove it. With the strict setting the import rejects it
+    /// (E7634) instead.
+    ///
+    /// ## How to fix
+    /// Point the program indicator at a data element whose category combo holds this
+    /// option combo, or use one of the data element's own option combos, or change the
+    /// data element's category combo in the target.
+    ///
+    /// ## Example
+    /// PI `IUs0oR3Wv4X` sends COC `TB_LTFU` (of combo "TB - TX outcome") to
+    /// `TB_OUTCOME_SHORT_REG_RIF_S`, whose category combo is `default`.
+    pub static RULE = {
+        code: "T2A005",
+        name: "category-option-combo-not-in-combo",
+        severity: Error,
+        summary: "the category option combo exists but is not in the category combo of the target data element (or of a data set's override)",
+        check: check,
+    }
+}
+
+fn check(cx: &Context<'_>) -> Vec<Finding> {
+    cx.mappings.iter().filter_map(|m| finding(cx, m)).collect()
+}
+
+fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
+    let de = m.target_de?;
+    let Combo::Found(coc) = m.target_coc else {
+        return None;
+    };
+    let t = cx.target;
+    let combos = t.effective_combos(de);
+    if combos.is_empty() || combos.iter().any(|&c| t.combo_cocs(c).contains(&coc)) {
+        return None;
+    }
+    let coc_obj = &t.category_option_combos()[coc];
+    let coc_combo = coc_obj
+        .category_combo
+        .as_ref()
+        .and_then(|r| t.category_combos.id(&r.id))
+        .map(|c| format!(" (of category combo \"{}\")", t.category_combos()[c].name()))
+        .unwrap_or_default();
+    let allowed: Vec<String> = combos
+        .iter()
+        .map(|&c| {
+            let combo = &t.category_combos()[c];
+            if t.is_default_combo(c) {
+                "`default` (no disaggregation: leave the COC empty)".to_string()
+            } else {
+                let cocs: Vec<String> = t
+                    .combo_cocs(c)
+                    .iter()
+                    .map(|&i| {
+                        let o = &t.category_option_combos()[i];
+                        format!("`{}`", o.code().unwrap_or(o.id()))
+                    })
+                    .collect();
+                format!("\"{}\" with {}", combo.name(), list_some(&cocs, 6))
+            }
+        })
+        .collect();
+    let combo_objects = combos.iter().map(|&c| ObjectRef::of(&t.category_combos()[c]));
+    Some(
+        Finding::new(
+            &RULE,
+            format!(
+                "program indicator {} sends category option combo `{}`{coc_combo} to data element `{}`, whose category combo does not contain it",
+                cx.pi_label(m),
+                m.coc.as_deref().unwrap_or(""),
+                m.de
+            ),
+            format!(
+                "the data element takes {}; use one of those option combos, or target a data element whose category combo holds `{}`",
+                allowed.join(" or "),
+                m.coc.as_deref().unwrap_or("")
+            ),
+        )
+        .object(cx.pi_ref(m))
+        .object(cx.de_ref(de))
+        .object(cx.coc_ref(coc))
+        .objects(combo_objects)
+        .target(m.target_ref()),
+    )
+}

@@ -1,0 +1,110 @@
+use super::Context;
+use super::help::{join, unresolved_hints};
+use crate::diagnostic::{Finding, ObjectRef};
+use crate::idscheme::IdScheme;
+use crate::mapping::{DeField, Mapping};
+use crate::model::Identifiable;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that the data element each program indicator names (the value of the
+    /// mapping attribute, or on 2.42+ `aggregateExportDataElement`) exists in the target
+    /// under the job's data element id scheme (CODE unless configured). Matching is
+    /// exact; near misses (case, whitespace, a few characters) appear only as help, as
+    /// does a value that would match under another id scheme, and a data element whose
+    /// code changed (same UID in the source copy, new code in the target).
+    ///
+    /// ## Why is this bad?
+    /// The import rejects every value of such a program indicator (conflict E7610
+    /// "Data element not found or not accessible"), every period, every org unit. A
+    /// scheduled transfer then loses these figures silently, month after month.
+    ///
+    /// ## How to fix
+    /// Correct the attribute value on the program indicator to the exact code of the
+    /// target data element, or create the data element in the target.
+    ///
+    /// ## Example
+    /// PI `lnEalDySgaE` carries `TB_COHORT_PCD_RIF_S`; the TB HMIS package has no data
+    /// element with that code.
+    pub static RULE = {
+        code: "T2A003",
+        name: "unknown-data-element",
+        severity: Error,
+        summary: "a program indicator's target data element does not resolve in the target",
+        check: check,
+    }
+}
+
+fn check(cx: &Context<'_>) -> Vec<Finding> {
+    cx.mappings
+        .iter()
+        .filter(|m| m.target_de.is_none())
+        .map(|m| finding(cx, m))
+        .collect()
+}
+
+fn finding(cx: &Context<'_>, m: &Mapping) -> Finding {
+    let scheme = &cx.config.mapping.data_element_id_scheme;
+    let target = cx.target;
+    let mut hints = unresolved_hints(
+        target.data_elements(),
+        &target.data_elements,
+        scheme,
+        &m.de,
+        "data element",
+        "data_element_id_scheme",
+    );
+    let mut objects = vec![cx.pi_ref(m)];
+    if let Some((old, new)) = renamed(cx, m) {
+        hints.insert(
+            0,
+            format!(
+                "data element {} was renamed: the source knows it by code `{}`, the target now has code `{}`",
+                new.id(),
+                old.code().unwrap_or(""),
+                new.code().unwrap_or("(none)")
+            ),
+        );
+        objects.push(ObjectRef::of(new));
+    }
+    let field = match m.de_field {
+        DeField::Attribute => match cx.attribute.chosen() {
+            Some(id) => format!("the value of the mapping attribute ({id})"),
+            None => "the mapping attribute value".into(),
+        },
+        DeField::ExportField => "`aggregateExportDataElement`".into(),
+    };
+    Finding::new(
+        &RULE,
+        format!(
+            "program indicator {} targets data element `{}`, which does not exist in the target (matched by {scheme})",
+            cx.pi_label(m),
+            m.de
+        ),
+        join(hints, format!("set {field} on the program indicator to the {} of an existing target data element, or create the data element in the target", scheme_noun(scheme))),
+    )
+    .objects(objects)
+    .target(m.target_ref())
+}
+
+fn scheme_noun(s: &IdScheme) -> &'static str {
+    match s {
+        IdScheme::Code => "code",
+        IdScheme::Uid => "UID",
+        IdScheme::Attribute(_) => "attribute value",
+    }
+}
+
+/// Under CODE: the source holds a data element with this code whose UID the target
+/// holds under another code.
+fn renamed<'a>(
+    cx: &'a Context<'_>,
+    m: &Mapping,
+) -> Option<(&'a crate::model::DataElement, &'a crate::model::DataElement)> {
+    if cx.config.mapping.data_element_id_scheme != IdScheme::Code {
+        return None;
+    }
+    let old = &cx.source.data_elements()[cx.source.data_elements.resolve(&IdScheme::Code, &m.de)?];
+    let new = &cx.target.data_elements()[cx.target.data_elements.id(&old.id)?];
+    (new.code() != old.code()).then_some((old, new))
+}

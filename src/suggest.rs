@@ -1,0 +1,113 @@
+//! "Did you mean" suggestions for near-miss codes, config keys and rule names.
+
+use std::fmt;
+
+/// Why a candidate is close to what was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Closeness {
+    /// Differs only by surrounding or inner whitespace.
+    Whitespace,
+    /// Differs only by letter case.
+    Case,
+    /// A few edits apart (Levenshtein distance, case-insensitive).
+    Edits(usize),
+}
+
+impl fmt::Display for Closeness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Closeness::Whitespace => f.write_str("differs only in whitespace"),
+            Closeness::Case => f.write_str("differs only in letter case"),
+            Closeness::Edits(1) => f.write_str("1 character apart"),
+            Closeness::Edits(n) => write!(f, "{n} characters apart"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss<'a> {
+    pub candidate: &'a str,
+    pub closeness: Closeness,
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// How close `candidate` is to `written`, if close enough to suggest.
+pub fn closeness(written: &str, candidate: &str) -> Option<Closeness> {
+    if written == candidate {
+        return None;
+    }
+    if squeeze(written) == squeeze(candidate) {
+        return Some(Closeness::Whitespace);
+    }
+    if written.eq_ignore_ascii_case(candidate) || written.to_lowercase() == candidate.to_lowercase() {
+        return Some(Closeness::Case);
+    }
+    let limit = (written.chars().count() / 5).clamp(1, 3);
+    let (wl, cl) = (written.chars().count(), candidate.chars().count());
+    if wl.abs_diff(cl) > limit {
+        return None;
+    }
+    let d = strsim::levenshtein(&written.to_lowercase(), &candidate.to_lowercase());
+    (d <= limit).then_some(Closeness::Edits(d))
+}
+
+/// The closest candidates, best first, at most `max`.
+pub fn near_misses<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max: usize,
+) -> Vec<NearMiss<'a>> {
+    let mut found: Vec<NearMiss<'a>> = candidates
+        .into_iter()
+        .filter_map(|c| closeness(written, c).map(|closeness| NearMiss { candidate: c, closeness }))
+        .collect();
+    found.sort_by(|a, b| a.closeness.cmp(&b.closeness).then(a.candidate.cmp(b.candidate)));
+    found.dedup_by(|a, b| a.candidate == b.candidate);
+    found.truncate(max);
+    found
+}
+
+/// The single best suggestion for a misspelt key or name (looser than for codes:
+/// keys are short and users mistype them freely).
+pub fn did_you_mean<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&written.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_rank_whitespace_then_case_then_edits() {
+        let codes = ["TB_COHORT_PBC_RIF_S", "tb_cohort_pcd_rif_s", "TB_COHORT_PCD_RIF_S ", "UNRELATED"];
+        let found = near_misses("TB_COHORT_PCD_RIF_S", codes, 5);
+        assert_eq!(
+            found.iter().map(|n| (n.candidate, n.closeness)).collect::<Vec<_>>(),
+            vec![
+                ("TB_COHORT_PCD_RIF_S ", Closeness::Whitespace),
+                ("tb_cohort_pcd_rif_s", Closeness::Case),
+                ("TB_COHORT_PBC_RIF_S", Closeness::Edits(2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn far_codes_are_not_suggested() {
+        assert!(near_misses("TB_NEW_EPISODES_PBC_Q", ["TB_LAB_CULTURE_TESTS"], 3).is_empty());
+        assert_eq!(closeness("ABC", "ABC"), None);
+    }
+
+    #[test]
+    fn did_you_mean_keys() {
+        assert_eq!(did_you_mean("atribute", ["attribute", "programs"]), Some("attribute"));
+        assert_eq!(did_you_mean("zzz", ["attribute", "programs"]), None);
+    }
+}
