@@ -5,9 +5,9 @@ use std::io::{IsTerminal, Write};
 use crate::check;
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SnapshotArgs};
 use crate::config::{Config, EndpointConfig};
-use crate::diagnostic::Level;
 use crate::dhis2::Side;
 use crate::dhis2::metadata::Needs;
+use crate::diagnostic::Level;
 use crate::error::Error;
 use crate::location::Location;
 use crate::model::write_snapshot;
@@ -61,7 +61,12 @@ fn print(text: &str) -> Result<(), Error> {
 }
 
 /// The job config: the file if given, then the flags on top.
-pub fn job_config(config: Option<&std::path::Path>, source: Option<&str>, target: Option<&str>, rule_flags: &[String]) -> Result<Config, Error> {
+pub fn job_config(
+    config: Option<&std::path::Path>,
+    source: Option<&str>,
+    target: Option<&str>,
+    rule_flags: &[String],
+) -> Result<Config, Error> {
     let mut cfg = match config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
@@ -78,6 +83,7 @@ pub fn job_config(config: Option<&std::path::Path>, source: Option<&str>, target
             ep.token_env.clone_from(&old.token_env);
             ep.username_env.clone_from(&old.username_env);
             ep.password_env.clone_from(&old.password_env);
+            ep.tuning = old.tuning;
         }
         cfg.source = Some(ep);
     }
@@ -87,6 +93,7 @@ pub fn job_config(config: Option<&std::path::Path>, source: Option<&str>, target
             ep.token_env.clone_from(&old.token_env);
             ep.username_env.clone_from(&old.username_env);
             ep.password_env.clone_from(&old.password_env);
+            ep.tuning = old.tuning;
         }
         cfg.target = Some(ep);
     } else if source.is_some() && config.is_none() {
@@ -97,7 +104,10 @@ pub fn job_config(config: Option<&std::path::Path>, source: Option<&str>, target
         let Some((name, level)) = flag.split_once('=') else {
             return Err(Error::usage(
                 format!("invalid --rule `{flag}`: expected NAME=LEVEL"),
-                Some(format!("e.g. --rule duplicate-target=warning; levels: {}", Level::FORMS)),
+                Some(format!(
+                    "e.g. --rule duplicate-target=warning; levels: {}",
+                    Level::FORMS
+                )),
             ));
         };
         let code = rules::lookup_code(name.trim()).map_err(|suggestion| {
@@ -109,24 +119,36 @@ pub fn job_config(config: Option<&std::path::Path>, source: Option<&str>, target
                 }),
             )
         })?;
-        let level: Level = level
-            .trim()
-            .parse()
-            .map_err(|()| Error::usage(format!("unknown level `{level}` in --rule {flag}"), Some(format!("use {}", Level::FORMS))))?;
+        let level: Level = level.trim().parse().map_err(|()| {
+            Error::usage(
+                format!("unknown level `{level}` in --rule {flag}"),
+                Some(format!("use {}", Level::FORMS)),
+            )
+        })?;
         cfg.rules.push((code, level));
     }
     Ok(cfg)
 }
 
 fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
-    let cfg = job_config(args.config.as_deref(), args.source.as_deref(), args.target.as_deref(), &args.rules)?;
+    let cfg = job_config(
+        args.config.as_deref(),
+        args.source.as_deref(),
+        args.target.as_deref(),
+        &args.rules,
+    )?;
     let report = check::check(&cfg)?;
     print(&report::render(&report, args.format, human))?;
-    Ok(if report.has_errors() { EXIT_FINDINGS } else { 0 })
+    Ok(if report.has_errors() {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
 }
 
 fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {
-    let location = Location::parse(&args.instance, None).map_err(|e| Error::usage(format!("invalid --instance: {e}"), None))?;
+    let location = Location::parse(&args.instance, None)
+        .map_err(|e| Error::usage(format!("invalid --instance: {e}"), None))?;
     let loaded = crate::input::load(Side::Source, &EndpointConfig::at(location), Needs::BOTH)?;
     write_snapshot(&loaded.metadata, &args.out).map_err(|source| Error::Write {
         path: args.out.clone(),
@@ -211,7 +233,10 @@ fn run_explain(args: ExplainArgs) -> Result<u8, Error> {
     }
     match rules::lookup_code(&args.rule) {
         Ok(code) => Err(Error::usage(
-            format!("rule {} `{}` is in the catalogue but not implemented yet", code, args.rule),
+            format!(
+                "rule {} `{}` is in the catalogue but not implemented yet",
+                code, args.rule
+            ),
             Some("`t2a rules` lists the implemented rules".to_string()),
         )),
         Err(suggestion) => Err(Error::usage(

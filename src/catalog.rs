@@ -128,7 +128,11 @@ impl Catalog {
         // combo. Take both and keep each pair once.
         let mut combo_cocs = vec![Vec::new(); combos.len()];
         for (ci, coc) in cocs.iter().enumerate() {
-            if let Some(cc) = coc.category_combo.as_ref().and_then(|r| category_combos.id(&r.id)) {
+            if let Some(cc) = coc
+                .category_combo
+                .as_ref()
+                .and_then(|r| category_combos.id(&r.id))
+            {
                 combo_cocs[cc].push(ci);
             }
         }

@@ -33,10 +33,16 @@ pub fn load_pair(config: &Config) -> Result<Pair, Error> {
     let source = config.source.as_ref().ok_or_else(|| {
         Error::usage(
             "no source given",
-            Some("pass --source URL|FILE, or a config with a [source] section (--config job.toml)".to_string()),
+            Some(
+                "pass --source URL|FILE, or a config with a [source] section (--config job.toml)"
+                    .to_string(),
+            ),
         )
     })?;
-    let target = config.target.as_ref().filter(|t| t.location != source.location);
+    let target = config
+        .target
+        .as_ref()
+        .filter(|t| t.location != source.location);
     match target {
         None => {
             let loaded = load(Side::Source, source, Needs::BOTH)?;
@@ -85,18 +91,27 @@ pub fn validate_config_refs(config: &Config, source: &Catalog) -> Result<(), Err
     let Some(file) = &config.file else {
         return Ok(());
     };
-    let check = |list: &[Spanned<String>], present: bool, exists: &dyn Fn(&str) -> bool, key: &str, what: &str| {
+    let check = |list: &[Spanned<String>],
+                 present: bool,
+                 exists: &dyn Fn(&str) -> bool,
+                 key: &str,
+                 what: &str| {
         if !present {
             return Ok(());
         }
         for item in list {
             if is_uid(&item.value) && !exists(&item.value) {
                 return Err(Error::ConfigValue {
-                    message: format!("{what} `{}` in `{key}` does not exist in the source", item.value),
+                    message: format!(
+                        "{what} `{}` in `{key}` does not exist in the source",
+                        item.value
+                    ),
                     src: file.named(),
                     span: SourceSpan::from(item.span.clone()),
                     label: format!("no such {what} in the source"),
-                    help: format!("use the UID of a {what} of the source (see the Maintenance app), or remove it"),
+                    help: format!(
+                        "use the UID of a {what} of the source (see the Maintenance app), or remove it"
+                    ),
                 });
             }
         }
@@ -117,7 +132,11 @@ pub fn validate_config_refs(config: &Config, source: &Catalog) -> Result<(), Err
         "mapping.program_indicator_groups",
         "program indicator group",
     )?;
-    let ous: HashSet<&str> = source.organisation_units().iter().map(|o| o.id.as_str()).collect();
+    let ous: HashSet<&str> = source
+        .organisation_units()
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
     check(
         &config.sync.org_units,
         !ous.is_empty(),

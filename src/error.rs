@@ -48,7 +48,10 @@ pub enum Error {
     },
 
     #[error("cannot write `{}`: {source}", path.display())]
-    #[diagnostic(code(t2a::output), help("check that the folder exists and is writable"))]
+    #[diagnostic(
+        code(t2a::output),
+        help("check that the folder exists and is writable")
+    )]
     Write {
         path: PathBuf,
         #[source]

@@ -74,9 +74,18 @@ mod tests {
             "attribute:vudyDP7jUy5".parse(),
             Ok(IdScheme::Attribute("vudyDP7jUy5".into()))
         );
-        assert!(matches!("ATTRIBUTE:short".parse::<IdScheme>(), Err(IdSchemeError::BadAttribute(_))));
-        assert!(matches!("NAME".parse::<IdScheme>(), Err(IdSchemeError::Unknown(_))));
-        assert_eq!(IdScheme::Attribute("vudyDP7jUy5".into()).to_string(), "ATTRIBUTE:vudyDP7jUy5");
+        assert!(matches!(
+            "ATTRIBUTE:short".parse::<IdScheme>(),
+            Err(IdSchemeError::BadAttribute(_))
+        ));
+        assert!(matches!(
+            "NAME".parse::<IdScheme>(),
+            Err(IdSchemeError::Unknown(_))
+        ));
+        assert_eq!(
+            IdScheme::Attribute("vudyDP7jUy5".into()).to_string(),
+            "ATTRIBUTE:vudyDP7jUy5"
+        );
     }
 
     #[test]

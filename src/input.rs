@@ -24,15 +24,44 @@ pub struct Loaded {
 }
 
 /// A client for an instance, with credentials from the side's environment variables.
-pub fn client_for(side: Side, endpoint: &EndpointConfig, opts: ClientOptions) -> Result<Client, Error> {
+pub fn client_for(
+    side: Side,
+    endpoint: &EndpointConfig,
+    opts: ClientOptions,
+) -> Result<Client, Error> {
     let Location::Url(url) = &endpoint.location else {
-        return Err(Error::usage(format!("the {} is a file, not an instance", side.name()), None));
+        return Err(Error::usage(
+            format!("the {} is a file, not an instance", side.name()),
+            None,
+        ));
     };
     let vars = AuthVars::for_side(side, Some(endpoint));
-    let auth = vars
-        .read(|k| std::env::var(k).ok())
-        .map_err(|e| Error::usage(format!("incomplete credentials for the {}: {e}", side.name()), Some(vars.hint())))?;
+    let auth = vars.read(|k| std::env::var(k).ok()).map_err(|e| {
+        Error::usage(
+            format!("incomplete credentials for the {}: {e}", side.name()),
+            Some(vars.hint()),
+        )
+    })?;
     Ok(Client::new(url.clone(), auth, vars.hint(), opts)?)
+}
+
+/// Client options from the endpoint's tuning.
+pub fn options(endpoint: &EndpointConfig) -> ClientOptions {
+    let mut o = ClientOptions::default();
+    let t = endpoint.tuning;
+    if let Some(v) = t.page_size {
+        o.page_size = v as usize;
+    }
+    if let Some(v) = t.concurrency {
+        o.concurrency = v as usize;
+    }
+    if let Some(v) = t.timeout {
+        o.timeout = std::time::Duration::from_secs(v);
+    }
+    if let Some(v) = t.retries {
+        o.retries = v as u32;
+    }
+    o
 }
 
 /// Load one side. `needs` says which collections to read from an instance.
@@ -51,7 +80,7 @@ pub fn load(side: Side, endpoint: &EndpointConfig, needs: Needs) -> Result<Loade
             })
         }
         Location::Url(_) => {
-            let client = client_for(side, endpoint, ClientOptions::default())?;
+            let client = client_for(side, endpoint, options(endpoint))?;
             let (system, version) = client.system_info()?;
             let mut metadata = fetch_metadata(&client, needs, version)?;
             let dhis2_version = system.version.clone();

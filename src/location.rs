@@ -53,7 +53,9 @@ fn parse_url(text: &str) -> Result<Url, String> {
         );
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("`{text}` has a query or fragment; give the DHIS2 base URL only"));
+        return Err(format!(
+            "`{text}` has a query or fragment; give the DHIS2 base URL only"
+        ));
     }
     let path = url.path().trim_end_matches('/').to_string();
     if path.ends_with("/api") || path.contains("/api/") {
@@ -81,19 +83,31 @@ mod tests {
     #[test]
     fn urls_and_files() {
         assert_eq!(
-            Location::parse("https://hmis.example.org/", None).unwrap().to_string(),
+            Location::parse("https://hmis.example.org/", None)
+                .unwrap()
+                .to_string(),
             "https://hmis.example.org"
         );
         assert_eq!(
-            Location::parse("https://x.org/dhis/", None).unwrap().to_string(),
+            Location::parse("https://x.org/dhis/", None)
+                .unwrap()
+                .to_string(),
             "https://x.org/dhis"
         );
         assert_eq!(
             Location::parse("meta.json", Some(Path::new("/jobs"))).unwrap(),
             Location::File(PathBuf::from("/jobs/meta.json"))
         );
-        assert!(Location::parse("https://admin:district@x.org", None).unwrap_err().contains("credentials"));
-        assert!(Location::parse("https://x.org/api", None).unwrap_err().contains("before `/api`"));
+        assert!(
+            Location::parse("https://admin:district@x.org", None)
+                .unwrap_err()
+                .contains("credentials")
+        );
+        assert!(
+            Location::parse("https://x.org/api", None)
+                .unwrap_err()
+                .contains("before `/api`")
+        );
         assert!(Location::parse("ftp://x.org", None).is_err());
     }
 }

@@ -17,7 +17,11 @@ pub const ATTRIBUTE_NAME: &str = "Data element for aggregate data export";
 /// `program_indicator_groups`, or those in both when both are given; all without scope.
 pub fn scope(source: &Catalog, cfg: &MappingConfig) -> Vec<usize> {
     let programs: HashSet<&str> = cfg.programs.iter().map(|p| p.value.as_str()).collect();
-    let groups: HashSet<&str> = cfg.program_indicator_groups.iter().map(|g| g.value.as_str()).collect();
+    let groups: HashSet<&str> = cfg
+        .program_indicator_groups
+        .iter()
+        .map(|g| g.value.as_str())
+        .collect();
     let mut in_groups: HashSet<&str> = HashSet::new();
     for g in source.program_indicator_groups() {
         if groups.contains(g.id.as_str()) {
@@ -64,8 +68,9 @@ pub enum AttributeOutcome {
         /// of program indicators alone may not).
         definition: Option<usize>,
     },
-    /// The configured attribute is not in the source.
-    ConfiguredMissing { id: String },
+    /// The configured attribute is not in the source; `instead` is what detection
+    /// would have chosen.
+    ConfiguredMissing { id: String, instead: Option<String> },
     /// Nothing detected; the attributes PIs do carry, with how many PIs carry each.
     NotFound { used: Vec<(String, usize)> },
     /// Several attributes hold values that resolve to target data elements.
@@ -96,15 +101,23 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 
 /// Find the mapping attribute: configured, else by code, else by name, else the one
 /// attribute on in-scope PIs whose values resolve to target data elements.
-pub fn detect_attribute(source: &Catalog, target: &Catalog, cfg: &MappingConfig, scope: &[usize]) -> AttributeDetection {
+pub fn detect_attribute(
+    source: &Catalog,
+    target: &Catalog,
+    cfg: &MappingConfig,
+    scope: &[usize],
+) -> AttributeDetection {
     let pis = source.program_indicators();
-    let carriers_of =
-        |attr: &str| scope.iter().filter(|&&i| non_empty(pis[i].attribute_value(attr)).is_some()).count();
+    let carriers_of = |attr: &str| {
+        scope
+            .iter()
+            .filter(|&&i| non_empty(pis[i].attribute_value(attr)).is_some())
+            .count()
+    };
     let export_field_carriers = scope
         .iter()
         .filter(|&&i| non_empty(pis[i].aggregate_export_data_element.as_deref()).is_some())
         .count();
-    let attrs = source.attributes();
     let defined = |id: &str| source.attributes.id(id);
 
     let outcome = if let Some(cfg_attr) = &cfg.attribute {
@@ -116,20 +129,58 @@ pub fn detect_attribute(source: &Catalog, target: &Catalog, cfg: &MappingConfig,
                 definition: Some(i),
             },
             // A file of program indicators alone carries values but no definitions.
-            None if source.meta.attributes.is_none() && carriers_of(&id) > 0 => AttributeOutcome::Chosen {
+            None if source.meta.attributes.is_none() && carriers_of(&id) > 0 => {
+                AttributeOutcome::Chosen {
+                    id,
+                    how: How::Configured,
+                    definition: None,
+                }
+            }
+            None => AttributeOutcome::ConfiguredMissing {
                 id,
-                how: How::Configured,
-                definition: None,
+                instead: match detect_auto(source, target, cfg, scope) {
+                    AttributeOutcome::Chosen { id, .. } => Some(id),
+                    _ => None,
+                },
             },
-            None => AttributeOutcome::ConfiguredMissing { id },
         }
-    } else if let Some(i) = attrs.iter().position(|a| a.code.as_deref() == Some(ATTRIBUTE_CODE)) {
+    } else {
+        detect_auto(source, target, cfg, scope)
+    };
+    let carriers = match &outcome {
+        AttributeOutcome::Chosen { id, .. } => carriers_of(id),
+        _ => 0,
+    };
+    AttributeDetection {
+        outcome,
+        carriers,
+        export_field_carriers,
+    }
+}
+
+/// Detection without configuration: by code, by name, then by values.
+fn detect_auto(
+    source: &Catalog,
+    target: &Catalog,
+    cfg: &MappingConfig,
+    scope: &[usize],
+) -> AttributeOutcome {
+    let pis = source.program_indicators();
+    let attrs = source.attributes();
+    let defined = |id: &str| source.attributes.id(id);
+    if let Some(i) = attrs
+        .iter()
+        .position(|a| a.code.as_deref() == Some(ATTRIBUTE_CODE))
+    {
         AttributeOutcome::Chosen {
             id: attrs[i].id.clone(),
             how: How::ByCode,
             definition: Some(i),
         }
-    } else if let Some(i) = attrs.iter().position(|a| a.name.as_deref() == Some(ATTRIBUTE_NAME)) {
+    } else if let Some(i) = attrs
+        .iter()
+        .position(|a| a.name.as_deref() == Some(ATTRIBUTE_NAME))
+    {
         AttributeOutcome::Chosen {
             id: attrs[i].id.clone(),
             how: How::ByName,
@@ -145,7 +196,11 @@ pub fn detect_attribute(source: &Catalog, target: &Catalog, cfg: &MappingConfig,
                 }
                 let e = used.entry(av.attribute.id.as_str()).or_default();
                 e.0 += 1;
-                if target.data_elements.resolve(&cfg.data_element_id_scheme, &av.value).is_some() {
+                if target
+                    .data_elements
+                    .resolve(&cfg.data_element_id_scheme, &av.value)
+                    .is_some()
+                {
                     e.1 += 1;
                 }
             }
@@ -162,19 +217,15 @@ pub fn detect_attribute(source: &Catalog, target: &Catalog, cfg: &MappingConfig,
                 definition: defined(id),
             },
             [] => AttributeOutcome::NotFound {
-                used: used.iter().map(|(id, (n, _))| (id.to_string(), *n)).collect(),
+                used: used
+                    .iter()
+                    .map(|(id, (n, _))| (id.to_string(), *n))
+                    .collect(),
             },
-            _ => AttributeOutcome::Ambiguous { candidates: resolving },
+            _ => AttributeOutcome::Ambiguous {
+                candidates: resolving,
+            },
         }
-    };
-    let carriers = match &outcome {
-        AttributeOutcome::Chosen { id, .. } => carriers_of(id),
-        _ => 0,
-    };
-    AttributeDetection {
-        outcome,
-        carriers,
-        export_field_carriers,
     }
 }
 
@@ -230,14 +281,20 @@ impl Mapping {
             Combo::Found(i) => Some(Some(i)),
             Combo::Unknown => None,
         };
-        Some((self.target_de?, norm(self.target_coc)?, norm(self.target_aoc)?))
+        Some((
+            self.target_de?,
+            norm(self.target_coc)?,
+            norm(self.target_aoc)?,
+        ))
     }
 }
 
 fn resolve_combo(lookup: &Lookup, scheme: &IdScheme, value: Option<&str>) -> Combo {
     match value {
         None => Combo::Default,
-        Some(v) => lookup.resolve(scheme, v).map_or(Combo::Unknown, Combo::Found),
+        Some(v) => lookup
+            .resolve(scheme, v)
+            .map_or(Combo::Unknown, Combo::Found),
     }
 }
 
@@ -256,7 +313,10 @@ pub fn resolve_mappings(
             let pi: &ProgramIndicator = &pis[i];
             let (de, de_field) = match non_empty(pi.aggregate_export_data_element.as_deref()) {
                 Some(v) => (v, DeField::ExportField),
-                None => (non_empty(attribute.and_then(|a| pi.attribute_value(a)))?, DeField::Attribute),
+                None => (
+                    non_empty(attribute.and_then(|a| pi.attribute_value(a)))?,
+                    DeField::Attribute,
+                ),
             };
             let coc = non_empty(pi.aggregate_export_category_option_combo.as_deref());
             let aoc = non_empty(pi.aggregate_export_attribute_option_combo.as_deref());
@@ -267,7 +327,9 @@ pub fn resolve_mappings(
                 de_field,
                 coc: coc.map(str::to_string),
                 aoc: aoc.map(str::to_string),
-                target_de: target.data_elements.resolve(&cfg.data_element_id_scheme, de),
+                target_de: target
+                    .data_elements
+                    .resolve(&cfg.data_element_id_scheme, de),
                 // AOCs are resolved with the COC scheme: DHIS2 binds no
                 // attributeOptionComboIdScheme on import (dhis2-api.md §6.2).
                 target_coc: resolve_combo(&target.category_option_combos, scheme, coc),

@@ -46,7 +46,12 @@ pub struct Reporting {
 }
 
 impl Reporting {
-    pub fn build(source: &Catalog, target: &Catalog, config: &Config, mappings: &[Mapping]) -> Reporting {
+    pub fn build(
+        source: &Catalog,
+        target: &Catalog,
+        config: &Config,
+        mappings: &[Mapping],
+    ) -> Reporting {
         let scheme = &config.mapping.org_unit_id_scheme;
         let mut r = Reporting {
             by_mapping: vec![Vec::new(); mappings.len()],
@@ -66,7 +71,10 @@ impl Reporting {
             if let Some(&i) = index.get(id) {
                 return i;
             }
-            let src = source.organisation_units.id(id).map(|i| &source.organisation_units()[i]);
+            let src = source
+                .organisation_units
+                .id(id)
+                .map(|i| &source.organisation_units()[i]);
             let exported_as = match (scheme, src) {
                 (IdScheme::Uid, _) | (_, None) => id.to_string(),
                 // Analytics keeps the UID when the object lacks the property (§4.2 step 5).
@@ -152,7 +160,9 @@ fn expand(source: &Catalog, items: &[Spanned<String>]) -> (Vec<String>, Vec<Stri
     } else {
         // With a level, the UIDs only bound the area, as in analytics.
         for ou in source.organisation_units() {
-            let Some(level) = ou.effective_level() else { continue };
+            let Some(level) = ou.effective_level() else {
+                continue;
+            };
             if !levels.contains(&level) {
                 continue;
             }

@@ -42,7 +42,8 @@ pub fn closeness(written: &str, candidate: &str) -> Option<Closeness> {
     if squeeze(written) == squeeze(candidate) {
         return Some(Closeness::Whitespace);
     }
-    if written.eq_ignore_ascii_case(candidate) || written.to_lowercase() == candidate.to_lowercase() {
+    if written.eq_ignore_ascii_case(candidate) || written.to_lowercase() == candidate.to_lowercase()
+    {
         return Some(Closeness::Case);
     }
     let limit = (written.chars().count() / 5).clamp(1, 3);
@@ -62,9 +63,18 @@ pub fn near_misses<'a>(
 ) -> Vec<NearMiss<'a>> {
     let mut found: Vec<NearMiss<'a>> = candidates
         .into_iter()
-        .filter_map(|c| closeness(written, c).map(|closeness| NearMiss { candidate: c, closeness }))
+        .filter_map(|c| {
+            closeness(written, c).map(|closeness| NearMiss {
+                candidate: c,
+                closeness,
+            })
+        })
         .collect();
-    found.sort_by(|a, b| a.closeness.cmp(&b.closeness).then(a.candidate.cmp(b.candidate)));
+    found.sort_by(|a, b| {
+        a.closeness
+            .cmp(&b.closeness)
+            .then(a.candidate.cmp(b.candidate))
+    });
     found.dedup_by(|a, b| a.candidate == b.candidate);
     found.truncate(max);
     found
@@ -72,10 +82,18 @@ pub fn near_misses<'a>(
 
 /// The single best suggestion for a misspelt key or name (looser than for codes:
 /// keys are short and users mistype them freely).
-pub fn did_you_mean<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&written.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&written.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| *d <= (c.len() / 3).max(2))
         .min()
         .map(|(_, c)| c)
@@ -87,10 +105,18 @@ mod tests {
 
     #[test]
     fn near_misses_rank_whitespace_then_case_then_edits() {
-        let codes = ["TB_COHORT_PBC_RIF_S", "tb_cohort_pcd_rif_s", "TB_COHORT_PCD_RIF_S ", "UNRELATED"];
+        let codes = [
+            "TB_COHORT_PBC_RIF_S",
+            "tb_cohort_pcd_rif_s",
+            "TB_COHORT_PCD_RIF_S ",
+            "UNRELATED",
+        ];
         let found = near_misses("TB_COHORT_PCD_RIF_S", codes, 5);
         assert_eq!(
-            found.iter().map(|n| (n.candidate, n.closeness)).collect::<Vec<_>>(),
+            found
+                .iter()
+                .map(|n| (n.candidate, n.closeness))
+                .collect::<Vec<_>>(),
             vec![
                 ("TB_COHORT_PCD_RIF_S ", Closeness::Whitespace),
                 ("tb_cohort_pcd_rif_s", Closeness::Case),
@@ -107,7 +133,10 @@ mod tests {
 
     #[test]
     fn did_you_mean_keys() {
-        assert_eq!(did_you_mean("atribute", ["attribute", "programs"]), Some("attribute"));
+        assert_eq!(
+            did_you_mean("atribute", ["attribute", "programs"]),
+            Some("attribute")
+        );
         assert_eq!(did_you_mean("zzz", ["attribute", "programs"]), None);
     }
 }

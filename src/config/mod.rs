@@ -30,7 +30,8 @@ pub struct ConfigSource {
 
 impl ConfigSource {
     pub fn named(&self) -> NamedSource<String> {
-        NamedSource::new(self.path.display().to_string(), self.text.as_ref().clone()).with_language("toml")
+        NamedSource::new(self.path.display().to_string(), self.text.as_ref().clone())
+            .with_language("toml")
     }
 }
 
@@ -43,6 +44,21 @@ pub struct EndpointConfig {
     pub token_env: Option<String>,
     pub username_env: Option<String>,
     pub password_env: Option<String>,
+    /// HTTP tuning for an instance; defaults when unset.
+    pub tuning: Tuning,
+}
+
+/// HTTP tuning of one instance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tuning {
+    /// Items per page of metadata lists.
+    pub page_size: Option<u64>,
+    /// Requests in flight at once.
+    pub concurrency: Option<u64>,
+    /// Seconds before a request is abandoned.
+    pub timeout: Option<u64>,
+    /// Extra attempts after a connection failure, timeout or 5xx.
+    pub retries: Option<u64>,
 }
 
 impl EndpointConfig {
@@ -52,6 +68,7 @@ impl EndpointConfig {
             token_env: None,
             username_env: None,
             password_env: None,
+            tuning: Tuning::default(),
         }
     }
 }
@@ -168,7 +185,11 @@ pub enum ConfigError {
 }
 
 fn plural(n: usize, what: &str) -> String {
-    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 impl Diagnostic for ConfigError {
@@ -195,7 +216,9 @@ impl Diagnostic for ConfigError {
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
         match self {
-            ConfigError::Invalid { issues, .. } => Some(Box::new(issues.iter().map(|i| i as &dyn Diagnostic))),
+            ConfigError::Invalid { issues, .. } => {
+                Some(Box::new(issues.iter().map(|i| i as &dyn Diagnostic)))
+            }
             ConfigError::Io { .. } => None,
         }
     }
@@ -233,12 +256,25 @@ impl ConfigIssue {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, column)
 }
 
 const ROOT_KEYS: &[&str] = &["source", "target", "mapping", "sync", "rules"];
-const ENDPOINT_KEYS: &[&str] = &["url", "file", "token_env", "username_env", "password_env"];
+const ENDPOINT_KEYS: &[&str] = &[
+    "url",
+    "file",
+    "token_env",
+    "username_env",
+    "password_env",
+    "page_size",
+    "concurrency",
+    "timeout",
+    "retries",
+];
 const MAPPING_KEYS: &[&str] = &[
     "attribute",
     "programs",
@@ -294,7 +330,11 @@ impl Config {
                 Ok(c)
             }
             _ => {
-                let issues = issues.0.into_iter().map(|i| ConfigIssue::from_issue(&text, i)).collect();
+                let issues = issues
+                    .0
+                    .into_iter()
+                    .map(|i| ConfigIssue::from_issue(&text, i))
+                    .collect();
                 Err(ConfigError::Invalid {
                     path: path.to_path_buf(),
                     src: NamedSource::new(path.display().to_string(), text).with_language("toml"),
@@ -305,7 +345,11 @@ impl Config {
     }
 }
 
-fn read_root(root: toml_span::Value<'_>, base_dir: Option<&Path>, issues: &mut Issues) -> Option<Config> {
+fn read_root(
+    root: toml_span::Value<'_>,
+    base_dir: Option<&Path>,
+    issues: &mut Issues,
+) -> Option<Config> {
     let mut t = TableReader::new(root, "", ROOT_KEYS, issues)?;
     let mut c = Config::default();
     if let Some(v) = t.take("source") {
@@ -343,7 +387,10 @@ fn read_endpoint(
     let file = t.string("file", issues);
     let mut env = |key: &'static str, t: &mut TableReader<'_>| {
         let s = t.string(key, issues)?;
-        let ok = !s.value.is_empty() && s.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ok = !s.value.is_empty()
+            && s.value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ok {
             issues.push(
                 s.span.clone(),
@@ -358,6 +405,25 @@ fn read_endpoint(
     let token_env = env("token_env", &mut t);
     let username_env = env("username_env", &mut t);
     let password_env = env("password_env", &mut t);
+    let positive = |key: &'static str, max: u64, t: &mut TableReader<'_>, issues: &mut Issues| {
+        let v = t.uint(key, max, issues)?;
+        if v.value == 0 {
+            issues.push(
+                v.span,
+                format!("`{side}.{key}` must be at least 1"),
+                "zero",
+                None,
+            );
+            return None;
+        }
+        Some(v.value)
+    };
+    let tuning = Tuning {
+        page_size: positive("page_size", 100_000, &mut t, issues),
+        concurrency: positive("concurrency", 64, &mut t, issues),
+        timeout: positive("timeout", 86_400, &mut t, issues),
+        retries: t.uint("retries", 20, issues).map(|v| v.value),
+    };
     t.finish(issues);
     let location = match (url, file) {
         (Some(u), None) => {
@@ -393,6 +459,7 @@ fn read_endpoint(
             token_env,
             username_env,
             password_env,
+            tuning,
         }),
         Err((span, message)) => {
             issues.push(span, message, "invalid location", None);
@@ -401,7 +468,12 @@ fn read_endpoint(
     }
 }
 
-fn uid_list(t: &mut TableReader<'_>, key: &'static str, what: &str, issues: &mut Issues) -> Vec<Spanned<String>> {
+fn uid_list(
+    t: &mut TableReader<'_>,
+    key: &'static str,
+    what: &str,
+    issues: &mut Issues,
+) -> Vec<Spanned<String>> {
     let Some(list) = t.strings(key, issues) else {
         return Vec::new();
     };
@@ -418,7 +490,12 @@ fn uid_list(t: &mut TableReader<'_>, key: &'static str, what: &str, issues: &mut
     list.value
 }
 
-fn scheme(t: &mut TableReader<'_>, key: &'static str, default: IdScheme, issues: &mut Issues) -> IdScheme {
+fn scheme(
+    t: &mut TableReader<'_>,
+    key: &'static str,
+    default: IdScheme,
+    issues: &mut Issues,
+) -> IdScheme {
     let Some(s) = t.string(key, issues) else {
         return default;
     };
@@ -445,16 +522,29 @@ fn read_mapping(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<MappingC
         } else {
             issues.push(
                 a.span,
-                format!("`mapping.attribute` must be an attribute UID, not `{}`", a.value),
+                format!(
+                    "`mapping.attribute` must be an attribute UID, not `{}`",
+                    a.value
+                ),
                 "expected an 11-character UID",
                 Some("leave it out to auto-detect the attribute (code DATA_ELEMENT_AGG)".into()),
             );
         }
     }
     m.programs = uid_list(&mut t, "programs", "program", issues);
-    m.program_indicator_groups = uid_list(&mut t, "program_indicator_groups", "program indicator group", issues);
+    m.program_indicator_groups = uid_list(
+        &mut t,
+        "program_indicator_groups",
+        "program indicator group",
+        issues,
+    );
     m.data_element_id_scheme = scheme(&mut t, "data_element_id_scheme", IdScheme::Code, issues);
-    m.category_option_combo_id_scheme = scheme(&mut t, "category_option_combo_id_scheme", IdScheme::Code, issues);
+    m.category_option_combo_id_scheme = scheme(
+        &mut t,
+        "category_option_combo_id_scheme",
+        IdScheme::Code,
+        issues,
+    );
     m.org_unit_id_scheme = scheme(&mut t, "org_unit_id_scheme", IdScheme::Uid, issues);
     t.finish(issues);
     Some(m)
@@ -467,7 +557,10 @@ fn one_of<T: Copy>(
     issues: &mut Issues,
 ) -> Option<T> {
     let s = t.string(key, issues)?;
-    if let Some((_, v)) = choices.iter().find(|(n, _)| n.eq_ignore_ascii_case(&s.value)) {
+    if let Some((_, v)) = choices
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(&s.value))
+    {
         return Some(*v);
     }
     let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
@@ -486,9 +579,13 @@ fn one_of<T: Copy>(
 
 fn is_org_unit_item(s: &str) -> bool {
     is_uid(s)
-        || s.strip_prefix("LEVEL-").is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n >= 1) || is_uid(n))
+        || s.strip_prefix("LEVEL-")
+            .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n >= 1) || is_uid(n))
         || s.strip_prefix("OU_GROUP-").is_some_and(is_uid)
-        || matches!(s, "USER_ORGUNIT" | "USER_ORGUNIT_CHILDREN" | "USER_ORGUNIT_GRANDCHILDREN")
+        || matches!(
+            s,
+            "USER_ORGUNIT" | "USER_ORGUNIT_CHILDREN" | "USER_ORGUNIT_GRANDCHILDREN"
+        )
 }
 
 fn read_sync(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> {
@@ -503,7 +600,12 @@ fn read_sync(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig>
                     Some(n) => format!("did you mean \"{n}\"?"),
                     None => format!("use a DHIS2 period type: {}", names.join(", ")),
                 };
-                issues.push(pt.span, format!("unknown period type \"{}\"", pt.value), "unknown period type", Some(help));
+                issues.push(
+                    pt.span,
+                    format!("unknown period type \"{}\"", pt.value),
+                    "unknown period type",
+                    Some(help),
+                );
             }
         }
     }
@@ -538,7 +640,10 @@ fn read_sync(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig>
             if !first.matches(pt.value) {
                 issues.push(
                     at.span.clone(),
-                    format!("`sync.periods` are {first} but `sync.period_type` is {}", pt.value),
+                    format!(
+                        "`sync.periods` are {first} but `sync.period_type` is {}",
+                        pt.value
+                    ),
                     "disagrees with period_type",
                     Some("keep only one of `period_type` and `periods`, or make them agree".into()),
                 );
@@ -590,7 +695,11 @@ fn read_sync(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig>
     if let Some(v) = one_of(
         &mut t,
         "stale",
-        &[("report", Stale::Report), ("zero", Stale::Zero), ("delete", Stale::Delete)],
+        &[
+            ("report", Stale::Report),
+            ("zero", Stale::Zero),
+            ("delete", Stale::Delete),
+        ],
         issues,
     ) {
         s.stale = v;
@@ -677,19 +786,28 @@ T2A009 = "error"
 "#,
         )
         .unwrap();
-        assert_eq!(c.source.as_ref().unwrap().token_env.as_deref(), Some("TRACKER_PAT"));
+        assert_eq!(
+            c.source.as_ref().unwrap().token_env.as_deref(),
+            Some("TRACKER_PAT")
+        );
         assert_eq!(
             c.target.as_ref().unwrap().location,
             Location::File(PathBuf::from("/jobs/hmis.json"))
         );
         assert_eq!(c.mapping.programs[0].value, "M3bX9810ASg");
-        assert_eq!(c.sync.period_type.as_ref().unwrap().value, PeriodType::Monthly);
+        assert_eq!(
+            c.sync.period_type.as_ref().unwrap().value,
+            PeriodType::Monthly
+        );
         assert_eq!(c.sync.lookback, Some(3));
         assert_eq!(c.sync.org_units.len(), 2);
         assert_eq!(
             c.rules,
             vec![
-                ("T2A009", Level::Severity(crate::diagnostic::Severity::Error)),
+                (
+                    "T2A009",
+                    Level::Severity(crate::diagnostic::Severity::Error)
+                ),
                 ("T2A021", Level::Off)
             ]
         );
@@ -699,7 +817,10 @@ T2A009 = "error"
     fn unknown_keys_get_did_you_mean_with_position() {
         let issues = parse("[mapping]\natribute = \"vudyDP7jUy5\"\n[sinc]\n").unwrap_err();
         assert_eq!(issues.len(), 2, "{issues:?}");
-        let a = issues.iter().find(|i| i.message.contains("atribute")).unwrap();
+        let a = issues
+            .iter()
+            .find(|i| i.message.contains("atribute"))
+            .unwrap();
         assert_eq!((a.line, a.column), (2, 1));
         assert_eq!(a.help.as_deref(), Some("did you mean `attribute`?"));
         let s = issues.iter().find(|i| i.message.contains("sinc")).unwrap();

@@ -120,14 +120,23 @@ impl<'de> TableReader<'de> {
         self.as_string(key, v, issues)
     }
 
-    fn as_string(&self, key: &str, mut v: Value<'de>, issues: &mut Issues) -> Option<Spanned<String>> {
+    fn as_string(
+        &self,
+        key: &str,
+        mut v: Value<'de>,
+        issues: &mut Issues,
+    ) -> Option<Spanned<String>> {
         let span = range(v.span);
         match v.take() {
             ValueInner::String(s) => Some(Spanned::new(s.into_owned(), span)),
             other => {
                 issues.push(
                     span,
-                    format!("`{}` must be a string, found a {}", self.key_name(key), type_name(&other)),
+                    format!(
+                        "`{}` must be a string, found a {}",
+                        self.key_name(key),
+                        type_name(&other)
+                    ),
                     "expected a string",
                     Some("put the value in double quotes".into()),
                 );
@@ -144,7 +153,11 @@ impl<'de> TableReader<'de> {
             other => {
                 issues.push(
                     span,
-                    format!("`{}` must be true or false, found a {}", self.key_name(key), type_name(&other)),
+                    format!(
+                        "`{}` must be true or false, found a {}",
+                        self.key_name(key),
+                        type_name(&other)
+                    ),
                     "expected a boolean",
                     Some("write `true` or `false` without quotes".into()),
                 );
@@ -154,11 +167,18 @@ impl<'de> TableReader<'de> {
     }
 
     /// A non-negative integer not above `max`.
-    pub fn uint(&mut self, key: &'static str, max: u64, issues: &mut Issues) -> Option<Spanned<u64>> {
+    pub fn uint(
+        &mut self,
+        key: &'static str,
+        max: u64,
+        issues: &mut Issues,
+    ) -> Option<Spanned<u64>> {
         let mut v = self.take(key)?;
         let span = range(v.span);
         match v.take() {
-            ValueInner::Integer(i) if i >= 0 && (i as u64) <= max => Some(Spanned::new(i as u64, span)),
+            ValueInner::Integer(i) if i >= 0 && (i as u64) <= max => {
+                Some(Spanned::new(i as u64, span))
+            }
             ValueInner::Integer(i) => {
                 issues.push(
                     span,
@@ -171,7 +191,11 @@ impl<'de> TableReader<'de> {
             other => {
                 issues.push(
                     span,
-                    format!("`{}` must be a whole number, found a {}", self.key_name(key), type_name(&other)),
+                    format!(
+                        "`{}` must be a whole number, found a {}",
+                        self.key_name(key),
+                        type_name(&other)
+                    ),
                     "expected a number",
                     None,
                 );
@@ -181,7 +205,11 @@ impl<'de> TableReader<'de> {
     }
 
     /// An array of strings (a single string is accepted as a one-element array).
-    pub fn strings(&mut self, key: &'static str, issues: &mut Issues) -> Option<Spanned<Vec<Spanned<String>>>> {
+    pub fn strings(
+        &mut self,
+        key: &'static str,
+        issues: &mut Issues,
+    ) -> Option<Spanned<Vec<Spanned<String>>>> {
         let mut v = self.take(key)?;
         let span = range(v.span);
         match v.take() {
@@ -194,11 +222,18 @@ impl<'de> TableReader<'de> {
                 }
                 Some(Spanned::new(out, span))
             }
-            ValueInner::String(s) => Some(Spanned::new(vec![Spanned::new(s.into_owned(), span.clone())], span)),
+            ValueInner::String(s) => Some(Spanned::new(
+                vec![Spanned::new(s.into_owned(), span.clone())],
+                span,
+            )),
             other => {
                 issues.push(
                     span,
-                    format!("`{}` must be a list of strings, found a {}", self.key_name(key), type_name(&other)),
+                    format!(
+                        "`{}` must be a list of strings, found a {}",
+                        self.key_name(key),
+                        type_name(&other)
+                    ),
                     "expected a list",
                     Some(format!("write it as `{key} = [\"...\", \"...\"]`")),
                 );
@@ -230,7 +265,12 @@ impl<'de> TableReader<'de> {
             } else {
                 format!("in `[{path}]`")
             };
-            issues.push(range(key.span), format!("unknown key `{name}` {where_}"), "unknown key", help);
+            issues.push(
+                range(key.span),
+                format!("unknown key `{name}` {where_}"),
+                "unknown key",
+                help,
+            );
         }
     }
 }
@@ -245,7 +285,9 @@ pub fn entry_string(key: &str, mut v: Value<'_>, issues: &mut Issues) -> Option<
                 span,
                 format!("`{key}` must be a string, found a {}", type_name(&other)),
                 "expected a string",
-                Some("write the level in quotes: \"error\", \"warning\", \"note\" or \"off\"".into()),
+                Some(
+                    "write the level in quotes: \"error\", \"warning\", \"note\" or \"off\"".into(),
+                ),
             );
             None
         }

@@ -34,7 +34,10 @@ impl fmt::Display for Secret {
 pub enum Auth {
     /// Personal access token (`Authorization: ApiToken …`, DHIS2 2.37+).
     Token(Secret),
-    Basic { username: String, password: Secret },
+    Basic {
+        username: String,
+        password: Secret,
+    },
     None,
 }
 
@@ -104,8 +107,14 @@ impl AuthVars {
                 username,
                 password: Secret::new(password),
             }),
-            (Some(_), None) => Err(format!("{} is set but {} is not", self.username, self.password)),
-            (None, Some(_)) => Err(format!("{} is set but {} is not", self.password, self.username)),
+            (Some(_), None) => Err(format!(
+                "{} is set but {} is not",
+                self.username, self.password
+            )),
+            (None, Some(_)) => Err(format!(
+                "{} is set but {} is not",
+                self.password, self.username
+            )),
             (None, None) => Ok(Auth::None),
         }
     }
@@ -116,7 +125,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
     }
 
@@ -124,7 +136,10 @@ mod tests {
     fn token_wins_and_is_redacted() {
         let vars = AuthVars::for_side(Side::Source, None);
         let auth = vars
-            .read(env(&[("T2A_SOURCE_TOKEN", "d2p_secret"), ("T2A_SOURCE_USERNAME", "admin")]))
+            .read(env(&[
+                ("T2A_SOURCE_TOKEN", "d2p_secret"),
+                ("T2A_SOURCE_USERNAME", "admin"),
+            ]))
             .unwrap();
         assert_eq!(auth, Auth::Token(Secret::new("d2p_secret")));
         assert!(!format!("{auth:?}").contains("d2p_secret"));
@@ -134,7 +149,10 @@ mod tests {
     fn basic_needs_both_parts() {
         let vars = AuthVars::for_side(Side::Target, None);
         let auth = vars
-            .read(env(&[("T2A_TARGET_USERNAME", "admin"), ("T2A_TARGET_PASSWORD", "district")]))
+            .read(env(&[
+                ("T2A_TARGET_USERNAME", "admin"),
+                ("T2A_TARGET_PASSWORD", "district"),
+            ]))
             .unwrap();
         assert!(matches!(auth, Auth::Basic { ref username, .. } if username == "admin"));
         assert!(!format!("{auth:?}").contains("district"));

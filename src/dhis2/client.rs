@@ -71,7 +71,12 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    pub fn new(base: Url, auth: Auth, auth_hint: String, opts: ClientOptions) -> Result<Self, RemoteError> {
+    pub fn new(
+        base: Url,
+        auth: Auth,
+        auth_hint: String,
+        opts: ClientOptions,
+    ) -> Result<Self, RemoteError> {
         let http = reqwest::blocking::Client::builder()
             .user_agent(concat!("t2a/", env!("CARGO_PKG_VERSION")))
             .gzip(true)
@@ -101,7 +106,11 @@ impl Client {
     /// `{base}/api/{path}`.
     pub fn api_url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
-        let joined = format!("{}/api/{}", self.base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+        let joined = format!(
+            "{}/api/{}",
+            self.base.path().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        );
         url.set_path(&joined);
         url
     }
@@ -122,7 +131,11 @@ impl Client {
     }
 
     /// GET `path` with `query` and parse the JSON body.
-    pub fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, RemoteError> {
+    pub fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, RemoteError> {
         let (url, bytes) = self.get_bytes(path, query)?;
         serde_json::from_slice(&bytes).map_err(|e| RemoteError::BadResponse {
             url: url.to_string(),
@@ -131,7 +144,11 @@ impl Client {
     }
 
     /// GET and read the whole body.
-    pub fn get_bytes(&self, path: &str, query: &[(&str, String)]) -> Result<(Url, bytes::Bytes), RemoteError> {
+    pub fn get_bytes(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(Url, bytes::Bytes), RemoteError> {
         let f = self.get(path, query)?;
         let bytes = f
             .response
@@ -144,12 +161,17 @@ impl Client {
     pub fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Fetched<'_>, RemoteError> {
         let mut url = self.api_url(path);
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let mut attempt = 0;
         loop {
             let permit = self.limit.acquire();
-            let req = self.authorize(self.http.get(url.clone()).header(ACCEPT, "application/json"));
+            let req = self.authorize(
+                self.http
+                    .get(url.clone())
+                    .header(ACCEPT, "application/json"),
+            );
             let outcome = match req.send() {
                 Ok(resp) => self.check(&url, resp),
                 Err(e) => Err(transport_error(&url, &e, self.opts.timeout)),
@@ -183,7 +205,13 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_string();
-            return Err(self.auth_error(&url_s, format!("the server redirected to {}", if to.is_empty() { "another page" } else { &to })));
+            return Err(self.auth_error(
+                &url_s,
+                format!(
+                    "the server redirected to {}",
+                    if to.is_empty() { "another page" } else { &to }
+                ),
+            ));
         }
         if status.is_success() {
             let ctype = resp
@@ -193,7 +221,10 @@ impl Client {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             if ctype.contains("html") {
-                return Err(self.auth_error(&url_s, "the server answered with an HTML page, not JSON".into()));
+                return Err(self.auth_error(
+                    &url_s,
+                    "the server answered with an HTML page, not JSON".into(),
+                ));
             }
             return Ok(resp);
         }
@@ -236,7 +267,10 @@ impl Client {
             ),
             Auth::Basic { username, .. } => (
                 format!("{what}; user `{username}` was not accepted"),
-                format!("check the username and password (and that the account is not locked): {}", self.auth_hint),
+                format!(
+                    "check the username and password (and that the account is not locked): {}",
+                    self.auth_hint
+                ),
             ),
         };
         RemoteError::Auth {

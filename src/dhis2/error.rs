@@ -32,14 +32,18 @@ pub enum RemoteError {
     #[error("access denied at {url}: {message}")]
     #[diagnostic(
         code(t2a::remote::forbidden),
-        help("the user lacks the authority or sharing for this; ask an administrator for read access to the metadata")
+        help(
+            "the user lacks the authority or sharing for this; ask an administrator for read access to the metadata"
+        )
     )]
     Forbidden { url: String, message: String },
 
     #[error("no DHIS2 API at {url} (HTTP 404)")]
     #[diagnostic(
         code(t2a::remote::not_found),
-        help("give the DHIS2 base URL, the part before /api (e.g. https://dhis2.example.org or https://example.org/dhis)")
+        help(
+            "give the DHIS2 base URL, the part before /api (e.g. https://dhis2.example.org or https://example.org/dhis)"
+        )
     )]
     NotFound { url: String },
 
@@ -56,7 +60,9 @@ pub enum RemoteError {
     #[error("{url} did not answer like DHIS2: {message}")]
     #[diagnostic(
         code(t2a::remote::bad_response),
-        help("check that the URL is a DHIS2 instance (2.36 or later) and not a proxy or login page")
+        help(
+            "check that the URL is a DHIS2 instance (2.36 or later) and not a proxy or login page"
+        )
     )]
     BadResponse { url: String, message: String },
 }

@@ -5,8 +5,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::client::Client;
 use super::error::RemoteError;
@@ -92,14 +92,20 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PageSeed<'_, T> {
             }
         }
         if !seen {
-            return Err(serde::de::Error::custom(format_args!("no `{}` list in the response", self.collection)));
+            return Err(serde::de::Error::custom(format_args!(
+                "no `{}` list in the response",
+                self.collection
+            )));
         }
         Ok(page)
     }
 }
 
 /// Parse one list page.
-pub fn parse_page<T: DeserializeOwned>(collection: &str, bytes: &[u8]) -> Result<Page<T>, serde_json::Error> {
+pub fn parse_page<T: DeserializeOwned>(
+    collection: &str,
+    bytes: &[u8],
+) -> Result<Page<T>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let page = PageSeed {
         collection,
@@ -146,7 +152,11 @@ pub fn fetch_collection<T: DeserializeOwned + Send>(
 }
 
 /// Fetch the metadata a check needs from an instance, all collections concurrently.
-pub fn fetch_metadata(client: &Client, needs: Needs, version: Option<Version>) -> Result<Metadata, RemoteError> {
+pub fn fetch_metadata(
+    client: &Client,
+    needs: Needs,
+    version: Option<Version>,
+) -> Result<Metadata, RemoteError> {
     let mut meta = Metadata::default();
     let de_fields = format!(
         "id,name,shortName,code,valueType,domainType,aggregationType,zeroIsSignificant,categoryCombo[id],optionSet[id],{ATTRIBUTE_VALUES}"
@@ -162,7 +172,8 @@ pub fn fetch_metadata(client: &Client, needs: Needs, version: Option<Version>) -
     // Aggregate data exchanges exist from 2.39 on.
     let exchanges = needs.source && version.is_none_or(|v| v.at_least(39));
 
-    let (de_fields, coc_fields, ou_fields, de_filters) = (&de_fields, &coc_fields, &ou_fields, &de_filters);
+    let (de_fields, coc_fields, ou_fields, de_filters) =
+        (&de_fields, &coc_fields, &ou_fields, &de_filters);
     std::thread::scope(|s| -> Result<(), RemoteError> {
         let c = client;
         let src = needs.source;
@@ -178,12 +189,31 @@ pub fn fetch_metadata(client: &Client, needs: Needs, version: Option<Version>) -
             })
             .transpose()
         });
-        let programs =
-            s.spawn(move || src.then(|| fetch_collection(c, "programs", "id,name,code,programType,organisationUnits[id]", &[])).transpose());
-        let pis = s.spawn(move || src.then(|| fetch_collection(c, "programIndicators", PI_FIELDS, &[])).transpose());
-        let groups = s.spawn(move || {
-            src.then(|| fetch_collection(c, "programIndicatorGroups", "id,name,code,programIndicators[id]", &[]))
+        let programs = s.spawn(move || {
+            src.then(|| {
+                fetch_collection(
+                    c,
+                    "programs",
+                    "id,name,code,programType,organisationUnits[id]",
+                    &[],
+                )
+            })
+            .transpose()
+        });
+        let pis = s.spawn(move || {
+            src.then(|| fetch_collection(c, "programIndicators", PI_FIELDS, &[]))
                 .transpose()
+        });
+        let groups = s.spawn(move || {
+            src.then(|| {
+                fetch_collection(
+                    c,
+                    "programIndicatorGroups",
+                    "id,name,code,programIndicators[id]",
+                    &[],
+                )
+            })
+            .transpose()
         });
         let ades = s.spawn(move || {
             if !exchanges {
@@ -196,12 +226,23 @@ pub fn fetch_metadata(client: &Client, needs: Needs, version: Option<Version>) -
                 Err(e) => Err(e),
             }
         });
-        let des = s.spawn(move || fetch_collection(c, "dataElements", de_fields, de_filters).map(Some));
+        let des =
+            s.spawn(move || fetch_collection(c, "dataElements", de_fields, de_filters).map(Some));
         let combos = s.spawn(move || {
-            tgt.then(|| fetch_collection(c, "categoryCombos", "id,name,code,dataDimensionType,categoryOptionCombos[id]", &[]))
+            tgt.then(|| {
+                fetch_collection(
+                    c,
+                    "categoryCombos",
+                    "id,name,code,dataDimensionType,categoryOptionCombos[id]",
+                    &[],
+                )
+            })
+            .transpose()
+        });
+        let cocs = s.spawn(move || {
+            tgt.then(|| fetch_collection(c, "categoryOptionCombos", coc_fields, &[]))
                 .transpose()
         });
-        let cocs = s.spawn(move || tgt.then(|| fetch_collection(c, "categoryOptionCombos", coc_fields, &[])).transpose());
         let data_sets = s.spawn(move || {
             tgt.then(|| {
                 fetch_collection(
@@ -214,9 +255,12 @@ pub fn fetch_metadata(client: &Client, needs: Needs, version: Option<Version>) -
             })
             .transpose()
         });
-        let ous = s.spawn(move || fetch_collection(c, "organisationUnits", ou_fields, &[]).map(Some));
+        let ous =
+            s.spawn(move || fetch_collection(c, "organisationUnits", ou_fields, &[]).map(Some));
 
-        fn join<T>(h: std::thread::ScopedJoinHandle<'_, Result<T, RemoteError>>) -> Result<T, RemoteError> {
+        fn join<T>(
+            h: std::thread::ScopedJoinHandle<'_, Result<T, RemoteError>>,
+        ) -> Result<T, RemoteError> {
             match h.join() {
                 Ok(r) => r,
                 Err(p) => std::panic::resume_unwind(p),

@@ -12,7 +12,11 @@ pub struct Version {
 
 impl Version {
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        Version { major, minor, patch }
+        Version {
+            major,
+            minor,
+            patch,
+        }
     }
 
     pub fn parse(s: &str) -> Option<Version> {
@@ -24,7 +28,11 @@ impl Version {
             Some(p) => p.ok()?,
             None => 0,
         };
-        Some(Version { major, minor, patch })
+        Some(Version {
+            major,
+            minor,
+            patch,
+        })
     }
 
     /// At least `2.<minor>`.
@@ -47,7 +55,10 @@ mod tests {
     fn parses_release_and_snapshot_versions() {
         assert_eq!(Version::parse("2.36.0"), Some(Version::new(2, 36, 0)));
         assert_eq!(Version::parse("2.39.1.1"), Some(Version::new(2, 39, 1)));
-        assert_eq!(Version::parse("2.41.10-SNAPSHOT"), Some(Version::new(2, 41, 10)));
+        assert_eq!(
+            Version::parse("2.41.10-SNAPSHOT"),
+            Some(Version::new(2, 41, 10))
+        );
         assert_eq!(Version::parse("2.38"), Some(Version::new(2, 38, 0)));
         assert_eq!(Version::parse("dev"), None);
         assert!(Version::new(2, 41, 0).at_least(41));

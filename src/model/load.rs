@@ -12,7 +12,9 @@ pub enum LoadError {
     #[error("cannot read metadata file `{}`: {source}", path.display())]
     #[diagnostic(
         code(t2a::input::unreadable),
-        help("pass a DHIS2 metadata JSON file (the shape of `GET /api/metadata`) or a base URL such as https://dhis2.example.org")
+        help(
+            "pass a DHIS2 metadata JSON file (the shape of `GET /api/metadata`) or a base URL such as https://dhis2.example.org"
+        )
     )]
     Io {
         path: PathBuf,
@@ -23,7 +25,9 @@ pub enum LoadError {
     #[error("`{}` is not valid JSON: {message}", path.display())]
     #[diagnostic(
         code(t2a::input::invalid_json),
-        help("fix the JSON at line {line}, column {column}; a DHIS2 metadata export is one JSON object of collections")
+        help(
+            "fix the JSON at line {line}, column {column}; a DHIS2 metadata export is one JSON object of collections"
+        )
     )]
     Json {
         path: PathBuf,
@@ -39,7 +43,9 @@ pub enum LoadError {
     #[error("`{}` is not a DHIS2 metadata file: {message}", path.display())]
     #[diagnostic(
         code(t2a::input::not_metadata),
-        help("expected one JSON object with collections such as `programIndicators`, `dataElements`, `dataSets` (the shape of `GET /api/metadata`); fix the value at line {line}, column {column}")
+        help(
+            "expected one JSON object with collections such as `programIndicators`, `dataElements`, `dataSets` (the shape of `GET /api/metadata`); fix the value at line {line}, column {column}"
+        )
     )]
     Shape {
         path: PathBuf,
@@ -120,7 +126,8 @@ mod tests {
 
     #[test]
     fn syntax_error_points_at_line_and_column() {
-        let err = parse_metadata(Path::new("x.json"), b"{\n  \"dataElements\": [,]\n}").unwrap_err();
+        let err =
+            parse_metadata(Path::new("x.json"), b"{\n  \"dataElements\": [,]\n}").unwrap_err();
         match err {
             LoadError::Json {
                 line, column, span, ..

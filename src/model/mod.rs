@@ -60,7 +60,11 @@ impl Metadata {
         self.system
             .as_ref()
             .and_then(|s| s.version.as_deref())
-            .or_else(|| self.package.as_ref().and_then(|p| p.dhis2_version.as_deref()))
+            .or_else(|| {
+                self.package
+                    .as_ref()
+                    .and_then(|p| p.dhis2_version.as_deref())
+            })
     }
 
     /// Sort every collection by id so that snapshots diff cleanly and reports do not
@@ -106,7 +110,11 @@ pub struct SystemInfo {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PackageInfo {
-    #[serde(rename = "DHIS2Version", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DHIS2Version",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dhis2_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,

@@ -96,7 +96,8 @@ impl Attribute {
     /// Whether the attribute can be set on program indicators (the flag, or the
     /// 2.40+ `objectTypes` list).
     pub fn applies_to_program_indicators(&self) -> bool {
-        self.program_indicator_attribute || self.object_types.iter().any(|t| t == "PROGRAM_INDICATOR")
+        self.program_indicator_attribute
+            || self.object_types.iter().any(|t| t == "PROGRAM_INDICATOR")
     }
 }
 

@@ -119,10 +119,14 @@ impl PeriodType {
                         return None;
                     }
                 } else if digits(rest, 1, 12, 2..=2)
-                    || rest.strip_prefix('-').is_some_and(|m| digits(m, 1, 12, 2..=2))
+                    || rest
+                        .strip_prefix('-')
+                        .is_some_and(|m| digits(m, 1, 12, 2..=2))
                 {
                     PeriodType::Monthly
-                } else if rest.len() == 4 && digits(&rest[..2], 1, 12, 2..=2) && digits(&rest[2..], 1, 31, 2..=2)
+                } else if rest.len() == 4
+                    && digits(&rest[..2], 1, 12, 2..=2)
+                    && digits(&rest[2..], 1, 31, 2..=2)
                     || rest.len() == 6
                         && rest.as_bytes()[0] == b'-'
                         && rest.as_bytes()[3] == b'-'
@@ -161,7 +165,10 @@ impl FromStr for PeriodType {
 
     /// Exact DHIS2 names (as in `periodType` of a data set).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PeriodType::ALL.into_iter().find(|t| t.name() == s).ok_or(())
+        PeriodType::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or(())
     }
 }
 
@@ -192,7 +199,9 @@ impl fmt::Display for RelativeType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RelativeType::Exact(t) => t.fmt(f),
-            RelativeType::FinancialYear => f.write_str("financial year (FinancialApril/July/Oct/Nov)"),
+            RelativeType::FinancialYear => {
+                f.write_str("financial year (FinancialApril/July/Oct/Nov)")
+            }
         }
     }
 }
@@ -298,17 +307,29 @@ mod tests {
         for (iso, t) in cases {
             assert_eq!(PeriodType::of_iso(iso), Some(t), "{iso}");
         }
-        for bad in ["202413", "2024Q5", "2024W54", "24", "2024X", "abcd01", "2024S3", "20241301", "2024é"] {
+        for bad in [
+            "202413", "2024Q5", "2024W54", "24", "2024X", "abcd01", "2024S3", "20241301", "2024é",
+        ] {
             assert_eq!(PeriodType::of_iso(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn relative_periods_have_types() {
-        assert_eq!(relative_type("LAST_QUARTER"), Some(RelativeType::Exact(PeriodType::Quarterly)));
-        assert!(relative_type("LAST_FINANCIAL_YEAR").unwrap().matches(PeriodType::FinancialJuly));
+        assert_eq!(
+            relative_type("LAST_QUARTER"),
+            Some(RelativeType::Exact(PeriodType::Quarterly))
+        );
+        assert!(
+            relative_type("LAST_FINANCIAL_YEAR")
+                .unwrap()
+                .matches(PeriodType::FinancialJuly)
+        );
         assert_eq!(relative_type("LAST_FORTNIGHT"), None);
-        assert_eq!(period_spec_type("202401"), Some(RelativeType::Exact(PeriodType::Monthly)));
+        assert_eq!(
+            period_spec_type("202401"),
+            Some(RelativeType::Exact(PeriodType::Monthly))
+        );
     }
 
     #[test]

@@ -53,7 +53,10 @@ impl std::error::Error for Shown<'_> {}
 
 impl Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("{}({})", self.finding.rule.code, self.finding.rule.name)))
+        Some(Box::new(format!(
+            "{} {}",
+            self.finding.rule.code, self.finding.rule.name
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -71,11 +74,20 @@ impl Diagnostic for Shown<'_> {
 
 fn shown(f: &Finding) -> Shown<'_> {
     let mut text = f.message.clone();
-    for o in f.objects.iter().take(MAX_OBJECTS) {
+    // A single object is already named in the message.
+    let listed = if f.objects.len() > 1 {
+        &f.objects[..]
+    } else {
+        &[]
+    };
+    for o in listed.iter().take(MAX_OBJECTS) {
         text.push_str(&format!("\n  - {o}"));
     }
-    if f.objects.len() > MAX_OBJECTS {
-        text.push_str(&format!("\n  - … and {} more", f.objects.len() - MAX_OBJECTS));
+    if listed.len() > MAX_OBJECTS {
+        text.push_str(&format!(
+            "\n  - … and {} more",
+            f.objects.len() - MAX_OBJECTS
+        ));
     }
     Shown { finding: f, text }
 }
@@ -92,7 +104,13 @@ fn handler(opts: &HumanOptions) -> GraphicalReportHandler {
 }
 
 fn counts_text(c: Counts) -> String {
-    let part = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    let part = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
     format!(
         "{}, {}, {}",
         part(c.errors, "error", "errors"),
@@ -112,7 +130,11 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     let h = handler(opts);
     let mut out = String::new();
     for rule in RULES {
-        let group: Vec<&Finding> = report.findings.iter().filter(|f| std::ptr::eq(f.rule, *rule)).collect();
+        let group: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| std::ptr::eq(f.rule, *rule))
+            .collect();
         if group.is_empty() {
             continue;
         }
@@ -139,13 +161,26 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     out.push_str("\n\n");
 
     let mut table = Table::new();
-    table.load_preset(if opts.unicode { UTF8_FULL_CONDENSED } else { ASCII_MARKDOWN });
+    table.load_preset(if opts.unicode {
+        UTF8_FULL_CONDENSED
+    } else {
+        ASCII_MARKDOWN
+    });
     table.set_header(["code", "rule", "errors", "warnings", "notes"]);
     for rule in RULES {
-        let c = Counts::of(report.findings.iter().filter(|f| std::ptr::eq(f.rule, *rule)));
+        let c = Counts::of(
+            report
+                .findings
+                .iter()
+                .filter(|f| std::ptr::eq(f.rule, *rule)),
+        );
         let off = report.off.contains(&rule.code);
         let n = |v: usize| {
-            let text = if off { "off".to_string() } else { v.to_string() };
+            let text = if off {
+                "off".to_string()
+            } else {
+                v.to_string()
+            };
             Cell::new(text).set_alignment(CellAlignment::Right)
         };
         table.add_row(vec![

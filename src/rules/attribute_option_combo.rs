@@ -90,8 +90,13 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
             let names: Vec<String> = data_sets
                 .iter()
                 .map(|&ds| {
-                    let combo = attr_combo(ds).map(|c| t.category_combos()[c].name()).unwrap_or("default");
-                    format!("\"{}\" (attribute combo \"{combo}\")", t.data_sets()[ds].name())
+                    let combo = attr_combo(ds)
+                        .map(|c| t.category_combos()[c].name())
+                        .unwrap_or("default");
+                    format!(
+                        "\"{}\" (attribute combo \"{combo}\")",
+                        t.data_sets()[ds].name()
+                    )
                 })
                 .collect();
             Some(

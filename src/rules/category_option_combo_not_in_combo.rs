@@ -56,26 +56,39 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
         .and_then(|r| t.category_combos.id(&r.id))
         .map(|c| format!(" (of category combo \"{}\")", t.category_combos()[c].name()))
         .unwrap_or_default();
-    let allowed: Vec<String> = combos
+    let coc_text = m.coc.as_deref().unwrap_or("");
+    let options: Vec<String> = combos
         .iter()
+        .filter(|&&c| !t.is_default_combo(c))
         .map(|&c| {
-            let combo = &t.category_combos()[c];
-            if t.is_default_combo(c) {
-                "`default` (no disaggregation: leave the COC empty)".to_string()
-            } else {
-                let cocs: Vec<String> = t
-                    .combo_cocs(c)
-                    .iter()
-                    .map(|&i| {
-                        let o = &t.category_option_combos()[i];
-                        format!("`{}`", o.code().unwrap_or(o.id()))
-                    })
-                    .collect();
-                format!("\"{}\" with {}", combo.name(), list_some(&cocs, 6))
-            }
+            let cocs: Vec<String> = t
+                .combo_cocs(c)
+                .iter()
+                .map(|&i| {
+                    let o = &t.category_option_combos()[i];
+                    format!("`{}`", o.code().unwrap_or(o.id()))
+                })
+                .collect();
+            format!(
+                "\"{}\" ({})",
+                t.category_combos()[c].name(),
+                list_some(&cocs, 6)
+            )
         })
         .collect();
-    let combo_objects = combos.iter().map(|&c| ObjectRef::of(&t.category_combos()[c]));
+    let help = if options.is_empty() {
+        format!(
+            "the data element is not disaggregated (category combo `default`): clear `aggregateExportCategoryOptionCombo` on the program indicator, or target a data element whose category combo holds `{coc_text}`"
+        )
+    } else {
+        format!(
+            "use an option combo of {}, or target a data element whose category combo holds `{coc_text}`",
+            options.join(" or ")
+        )
+    };
+    let combo_objects = combos
+        .iter()
+        .map(|&c| ObjectRef::of(&t.category_combos()[c]));
     Some(
         Finding::new(
             &RULE,
@@ -85,11 +98,7 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
                 m.coc.as_deref().unwrap_or(""),
                 m.de
             ),
-            format!(
-                "the data element takes {}; use one of those option combos, or target a data element whose category combo holds `{}`",
-                allowed.join(" or "),
-                m.coc.as_deref().unwrap_or("")
-            ),
+            help,
         )
         .object(cx.pi_ref(m))
         .object(cx.de_ref(de))

@@ -34,7 +34,8 @@ impl<'a> Context<'a> {
     pub fn build(source: &'a Catalog, target: &'a Catalog, config: &'a Config) -> Self {
         let scope = mapping::scope(source, &config.mapping);
         let attribute = mapping::detect_attribute(source, target, &config.mapping, &scope);
-        let mappings = mapping::resolve_mappings(source, target, &config.mapping, &scope, attribute.chosen());
+        let mappings =
+            mapping::resolve_mappings(source, target, &config.mapping, &scope, attribute.chosen());
         let reporting = Reporting::build(source, target, config, &mappings);
         let graph = MappingGraph::build(target, &mappings, &reporting);
         Context {

@@ -52,7 +52,7 @@ pub fn unresolved_hints<T: Identifiable>(
                     format!("`{}` \"{name}\" ({})", n.candidate, n.closeness)
                 })
                 .collect();
-            hints.push(format!("did you mean {}?", list.join(", or ")));
+            hints.push(format!("closest: {}", list.join(", ")));
         }
     }
     hints
@@ -75,5 +75,9 @@ pub fn list_some(names: &[String], max: usize) -> String {
 }
 
 pub fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }

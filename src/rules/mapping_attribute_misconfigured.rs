@@ -32,7 +32,8 @@ declare_rule! {
 
 fn check(cx: &Context<'_>) -> Vec<Finding> {
     let AttributeOutcome::Chosen {
-        definition: Some(i), ..
+        definition: Some(i),
+        ..
     } = &cx.attribute.outcome
     else {
         return Vec::new();

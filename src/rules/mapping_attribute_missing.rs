@@ -45,14 +45,23 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
     let in_scope = plural(cx.scope.len(), "program indicator", "program indicators");
     let mut out = Vec::new();
     match &det.outcome {
-        AttributeOutcome::ConfiguredMissing { id } => out.push(
-            Finding::new(
-                &RULE,
-                format!("the configured mapping attribute {id} does not exist in the source"),
-                "set `mapping.attribute` to the UID of an attribute of the source (Maintenance > Other > Attribute), or leave it out to detect the attribute by its code DATA_ELEMENT_AGG",
+        AttributeOutcome::ConfiguredMissing { id, instead } => {
+            let help = match instead {
+                Some(other) => format!(
+                    "the program indicators of the source carry the mapping in attribute {}: set `mapping.attribute = \"{other}\"`, or leave it out to detect it",
+                    attribute_label(cx, other)
+                ),
+                None => "set `mapping.attribute` to the UID of an attribute of the source (Maintenance > Other > Attribute), or leave it out to detect the attribute by its code DATA_ELEMENT_AGG".to_string(),
+            };
+            out.push(
+                Finding::new(
+                    &RULE,
+                    format!("the configured mapping attribute {id} does not exist in the source"),
+                    help,
+                )
+                .object(ObjectRef::unnamed("attribute", id.clone())),
             )
-            .object(ObjectRef::unnamed("attribute", id.clone())),
-        ),
+        }
         AttributeOutcome::Ambiguous { candidates } if det.export_field_carriers == 0 => {
             let list: Vec<String> = candidates
                 .iter()
@@ -79,7 +88,10 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
                     .iter()
                     .map(|(id, n)| format!("{id} (on {})", plural(*n, "PI", "PIs")))
                     .collect();
-                format!("no value of the attributes on program indicators ({}) names a target data element", list.join(", "))
+                format!(
+                    "no value of the attributes on program indicators ({}) names a target data element",
+                    list.join(", ")
+                )
             };
             out.push(
                 Finding::new(
@@ -90,7 +102,9 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
                 .objects(used.iter().map(|(id, _)| attribute_ref(cx, id))),
             );
         }
-        AttributeOutcome::Chosen { id, .. } if det.carriers == 0 && det.export_field_carriers == 0 => {
+        AttributeOutcome::Chosen { id, .. }
+            if det.carriers == 0 && det.export_field_carriers == 0 =>
+        {
             out.push(
                 Finding::new(
                     &RULE,

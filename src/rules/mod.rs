@@ -156,7 +156,10 @@ pub fn lookup_code(name_or_code: &str) -> Result<&'static str, Option<&'static s
     {
         return Ok(code);
     }
-    let names = RULES.iter().map(|r| r.name).chain(PLANNED.iter().map(|(_, n)| *n));
+    let names = RULES
+        .iter()
+        .map(|r| r.name)
+        .chain(PLANNED.iter().map(|(_, n)| *n));
     Err(did_you_mean(name_or_code, names))
 }
 

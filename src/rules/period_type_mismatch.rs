@@ -51,25 +51,36 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
             continue;
         }
         // (transferred type, origin) -> mappings
-        let mut off: BTreeMap<(String, String), (RelativeType, PeriodOrigin, Vec<usize>)> = BTreeMap::new();
+        let mut off: BTreeMap<(String, String), (RelativeType, PeriodOrigin, Vec<usize>)> =
+            BTreeMap::new();
         for mi in cx.graph.mappings_of(de) {
             for (rt, origin) in cx.period_types(&cx.mappings[mi]) {
                 if ds_types.iter().any(|&dt| rt.matches(dt)) {
                     continue;
                 }
                 let key = (rt.to_string(), format!("{origin:?}"));
-                off.entry(key).or_insert_with(|| (rt, origin, Vec::new())).2.push(mi);
+                off.entry(key)
+                    .or_insert_with(|| (rt, origin, Vec::new()))
+                    .2
+                    .push(mi);
             }
         }
         for (_, (rt, origin, ms)) in off {
             let mut pis: Vec<ObjectRef> = ms.iter().map(|&m| cx.pi_ref(&cx.mappings[m])).collect();
             pis.sort();
-            let names: Vec<String> = pis.iter().map(|p| format!("\"{}\" ({})", p.name, p.id)).collect();
+            let names: Vec<String> = pis
+                .iter()
+                .map(|p| format!("\"{}\" ({})", p.name, p.id))
+                .collect();
             let sets: Vec<String> = data_sets
                 .iter()
                 .map(|&ds| {
                     let d = &t.data_sets()[ds];
-                    format!("\"{}\" ({})", d.name(), d.period_type.as_deref().unwrap_or("?"))
+                    format!(
+                        "\"{}\" ({})",
+                        d.name(),
+                        d.period_type.as_deref().unwrap_or("?")
+                    )
                 })
                 .collect();
             let (whose, fix, exchange) = match &origin {
@@ -79,7 +90,10 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
                     None,
                 ),
                 PeriodOrigin::Exchange(ex) => (
-                    format!("aggregate data exchange \"{}\" ({}) transfers", ex.name, ex.id),
+                    format!(
+                        "aggregate data exchange \"{}\" ({}) transfers",
+                        ex.name, ex.id
+                    ),
                     "change the exchange's periods to the data set's period type, or move the data element into a data set of the exchange's period type",
                     Some(ex.clone()),
                 ),

@@ -55,6 +55,23 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Finding {
         "data_element_id_scheme",
     );
     let mut objects = vec![cx.pi_ref(m)];
+    let field = match m.de_field {
+        DeField::Attribute => match cx.attribute.chosen() {
+            Some(id) => match cx.source.attributes.id(id) {
+                Some(i) => format!(
+                    "the mapping attribute \"{}\" ({id})",
+                    cx.source.attributes()[i].name()
+                ),
+                None => format!("the mapping attribute {id}"),
+            },
+            None => "the mapping attribute".into(),
+        },
+        DeField::ExportField => "`aggregateExportDataElement`".into(),
+    };
+    let mut fix = format!(
+        "set {field} on the program indicator to the {} of an existing target data element, or create the data element in the target",
+        scheme_noun(scheme)
+    );
     if let Some((old, new)) = renamed(cx, m) {
         hints.insert(
             0,
@@ -65,15 +82,11 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Finding {
                 new.code().unwrap_or("(none)")
             ),
         );
+        if let Some(code) = new.code() {
+            fix = format!("set {field} on the program indicator to `{code}`");
+        }
         objects.push(ObjectRef::of(new));
     }
-    let field = match m.de_field {
-        DeField::Attribute => match cx.attribute.chosen() {
-            Some(id) => format!("the value of the mapping attribute ({id})"),
-            None => "the mapping attribute value".into(),
-        },
-        DeField::ExportField => "`aggregateExportDataElement`".into(),
-    };
     Finding::new(
         &RULE,
         format!(
@@ -81,7 +94,7 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Finding {
             cx.pi_label(m),
             m.de
         ),
-        join(hints, format!("set {field} on the program indicator to the {} of an existing target data element, or create the data element in the target", scheme_noun(scheme))),
+        join(hints, fix),
     )
     .objects(objects)
     .target(m.target_ref())
@@ -104,7 +117,8 @@ fn renamed<'a>(
     if cx.config.mapping.data_element_id_scheme != IdScheme::Code {
         return None;
     }
-    let old = &cx.source.data_elements()[cx.source.data_elements.resolve(&IdScheme::Code, &m.de)?];
+    let old =
+        &cx.source.data_elements()[cx.source.data_elements.resolve(&IdScheme::Code, &m.de)?];
     let new = &cx.target.data_elements()[cx.target.data_elements.id(&old.id)?];
     (new.code() != old.code()).then_some((old, new))
 }

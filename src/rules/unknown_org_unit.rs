@@ -94,7 +94,10 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
         let why = if r.from_config {
             "is listed in `sync.org_units`".to_string()
         } else {
-            let names: Vec<String> = program_refs.iter().map(|p| format!("\"{}\"", p.name)).collect();
+            let names: Vec<String> = program_refs
+                .iter()
+                .map(|p| format!("\"{}\"", p.name))
+                .collect();
             format!("runs program {}", names.join(", "))
         };
         let label = if unit.name.is_empty() {
@@ -120,7 +123,11 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
 
 fn help(cx: &Context<'_>, source_id: &str, scheme: &IdScheme) -> String {
     let t = cx.target;
-    let src = cx.source.organisation_units.id(source_id).map(|i| &cx.source.organisation_units()[i]);
+    let src = cx
+        .source
+        .organisation_units
+        .id(source_id)
+        .map(|i| &cx.source.organisation_units()[i]);
     let twin = match scheme {
         IdScheme::Uid => src
             .and_then(|o| o.code())

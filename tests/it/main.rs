@@ -1,0 +1,11 @@
+//! All integration tests in one binary (link time dominates on small machines).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod demo;
+mod http;
+mod real;
+mod rule_fixtures;
+mod rule_pages;

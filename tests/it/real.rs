@@ -1,0 +1,133 @@
+//! The real WHO packages of ../shared/fixtures/real (skipped with a notice when absent).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::require_real;
+use crate::support::check_json;
+
+fn diagnostics<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
+fn first_ids(ds: &[&Value]) -> BTreeSet<String> {
+    ds.iter()
+        .map(|d| d["objects"][0]["id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn tb_pair_reports_exactly_the_known_defects() {
+    let real = require_real!();
+    let trk = real.join("tb_cs_agg/TB_CS_TRK_COMPLETE_2.41.json");
+    let agg = real.join("tb_cs_agg/TB_AGG_COMPLETE_2.41.json");
+    let r = check_json(
+        None,
+        &trk.display().to_string(),
+        Some(&agg.display().to_string()),
+    );
+
+    assert_eq!(r["summary"]["mappings"], 191);
+    // 31 PIs on 13 unknown DE codes.
+    let unknown_de = diagnostics(&r, "T2A003");
+    assert_eq!(unknown_de.len(), 31);
+    let codes: BTreeSet<&str> = unknown_de
+        .iter()
+        .map(|d| d["target"]["dataElement"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(codes.len(), 13, "{codes:?}");
+    assert!(codes.contains("TB_COHORT_PCD_RIF_S") && codes.contains("TB_NEW_EPISODES_PBC_Q"));
+    assert_eq!(
+        unknown_de
+            .iter()
+            .filter(|d| d["target"]["dataElement"] == "TB_LAB_CULTURE_TESTS_TAT")
+            .count(),
+        12
+    );
+    // The unknown COC SUSPECTED_CASES on PKJCjA97d44.
+    let unknown_coc = diagnostics(&r, "T2A004");
+    assert_eq!(
+        first_ids(&unknown_coc),
+        BTreeSet::from(["PKJCjA97d44".to_string()])
+    );
+    assert_eq!(
+        unknown_coc[0]["target"]["categoryOptionCombo"],
+        "SUSPECTED_CASES"
+    );
+    // Six PIs whose COCs are not in pDfGbcZXrST's default combo.
+    let not_in_combo = diagnostics(&r, "T2A005");
+    assert_eq!(
+        first_ids(&not_in_combo),
+        [
+            "IUs0oR3Wv4X",
+            "x29Haognj9V",
+            "KNlvBJ1fIUD",
+            "hI17Y3waYLl",
+            "Rj96RpokmPk",
+            "Uq9Khrfz1fn"
+        ]
+        .map(String::from)
+        .into()
+    );
+    assert!(
+        not_in_combo
+            .iter()
+            .all(|d| d["objects"][1]["id"] == "pDfGbcZXrST")
+    );
+    // DE OPK3y5hsTqf in no data set.
+    let orphan = diagnostics(&r, "T2A009");
+    assert_eq!(orphan.len(), 1);
+    assert!(
+        orphan[0]["objects"]
+            .as_array()
+            .expect("objects")
+            .iter()
+            .any(|o| o["id"] == "OPK3y5hsTqf")
+    );
+    // No duplicate targets; gsb37G2FcaT in a Quarterly and a Yearly data set.
+    assert!(diagnostics(&r, "T2A007").is_empty());
+    let conflicting = diagnostics(&r, "T2A011");
+    assert_eq!(conflicting.len(), 1);
+    assert!(
+        conflicting[0]["objects"]
+            .as_array()
+            .expect("objects")
+            .iter()
+            .any(|o| o["id"] == "gsb37G2FcaT")
+    );
+    // Nothing else at error or warning level; org units are not checkable: one note.
+    assert_eq!(r["summary"]["errors"], 38);
+    assert_eq!(r["summary"]["warnings"], 2);
+    assert_eq!(r["summary"]["notes"], 1);
+    assert_eq!(diagnostics(&r, "T2A012")[0]["severity"], "note");
+}
+
+#[test]
+fn covac_pairs_report_no_error() {
+    let real = require_real!();
+    let agg = real
+        .join("covac_eir/CVC_EIR_AGG_2.38.json")
+        .display()
+        .to_string();
+    for trk in ["CVC_EIR_TRK_COMPLETE_2.38.json", "CVC_EIR_T2A_2.38.json"] {
+        let src = real.join("covac_eir").join(trk).display().to_string();
+        let r = check_json(None, &src, Some(&agg));
+        assert_eq!(r["summary"]["errors"], 0, "{trk}: {:#}", r["diagnostics"]);
+        assert_eq!(r["summary"]["warnings"], 0, "{trk}");
+        assert_eq!(r["summary"]["mappings"], 13, "{trk}");
+    }
+    // The complete tracker package bundles the aggregate side: one file is both.
+    let both = real
+        .join("covac_eir/CVC_EIR_TRK_COMPLETE_2.38.json")
+        .display()
+        .to_string();
+    let r = check_json(None, &both, None);
+    assert_eq!(r["summary"]["errors"], 0);
+    assert_eq!(r["summary"]["mappings"], 13);
+}

@@ -1,0 +1,116 @@
+//! One fixture pair per rule (tests/fixtures/rules/<name>/, or one folder per case),
+//! with positive and negative cases; the exact JSON report is snapshotted.
+
+use std::path::{Path, PathBuf};
+
+use t2a::rules::RULES;
+
+use crate::support::{check_report, repo};
+
+const FIXTURES: &str = "tests/fixtures/rules";
+
+/// The cases of a rule: the rule folder itself, or each of its sub-folders.
+fn cases(rule: &str) -> Vec<(String, PathBuf)> {
+    let dir = repo(FIXTURES).join(rule);
+    if dir.join("source.json").is_file() {
+        return vec![(String::new(), dir)];
+    }
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("no fixtures for rule {rule} in {}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("source.json").is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn rel(p: &Path) -> String {
+    p.strip_prefix(repo("")).unwrap_or(p).display().to_string()
+}
+
+/// Check every case of a rule; each report holds findings of this rule only, at least
+/// one case fires it, and each report matches its snapshot.
+fn check_rule(name: &str) {
+    let rule = RULES.iter().find(|r| r.name == name).expect("rule exists");
+    let mut fired = 0;
+    for (case, dir) in cases(name) {
+        let job = dir.join("job.toml");
+        let config = job.is_file().then_some(job.as_path());
+        let (text, report) = check_report(
+            config,
+            &rel(&dir.join("source.json")),
+            Some(&rel(&dir.join("target.json"))),
+        );
+        for d in report["diagnostics"].as_array().expect("diagnostics") {
+            assert_eq!(
+                d["code"], rule.code,
+                "{name}/{case}: a finding of another rule: {d:#}"
+            );
+            if d["severity"] != "note" {
+                fired += 1;
+            }
+        }
+        let snapshot = if case.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}__{case}")
+        };
+        // The report text itself: key order is part of the contract.
+        insta::assert_snapshot!(snapshot, text);
+    }
+    assert!(fired > 0, "no case of {name} fires the rule");
+}
+
+macro_rules! rule_tests {
+    ($($test:ident => $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_rule($name);
+            }
+        )*
+
+        /// Every rule has fixtures (and a test above), and every fixture folder is a rule.
+        #[test]
+        fn every_rule_has_fixtures() {
+            let tested = [$($name),*];
+            for r in RULES {
+                assert!(tested.contains(&r.name), "rule {} has no fixture test", r.name);
+            }
+            for entry in std::fs::read_dir(repo(FIXTURES)).expect("fixtures") {
+                let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+                assert!(tested.contains(&name.as_str()), "fixture folder {name} is no rule");
+            }
+            // No snapshot outlives its case.
+            let mut expected: Vec<String> = Vec::new();
+            for name in tested {
+                for (case, _) in cases(name) {
+                    expected.push(if case.is_empty() { name.to_string() } else { format!("{name}__{case}") });
+                }
+            }
+            for entry in std::fs::read_dir(repo("tests/it/snapshots")).expect("snapshots") {
+                let file = entry.expect("entry").file_name().to_string_lossy().into_owned();
+                if let Some(snap) = file.strip_prefix("it__rule_fixtures__").and_then(|f| f.strip_suffix(".snap")) {
+                    assert!(expected.iter().any(|e| e == snap), "unreferenced snapshot {file}");
+                }
+            }
+        }
+    };
+}
+
+rule_tests! {
+    mapping_attribute_missing => "mapping-attribute-missing",
+    mapping_attribute_misconfigured => "mapping-attribute-misconfigured",
+    unknown_data_element => "unknown-data-element",
+    unknown_category_option_combo => "unknown-category-option-combo",
+    category_option_combo_not_in_combo => "category-option-combo-not-in-combo",
+    missing_category_option_combo => "missing-category-option-combo",
+    duplicate_target => "duplicate-target",
+    unknown_attribute_option_combo => "unknown-attribute-option-combo",
+    data_element_not_in_data_set => "data-element-not-in-data-set",
+    period_type_mismatch => "period-type-mismatch",
+    conflicting_period_types => "conflicting-period-types",
+    unknown_org_unit => "unknown-org-unit",
+    unassigned_org_unit => "unassigned-org-unit",
+}

@@ -1,0 +1,439 @@
+//! An in-process fake DHIS2 (127.0.0.1, random port) that follows
+//! `shared/reference/dhis2-api.md`, not the client's convenience. It serves metadata
+//! files as a live instance would (paging, `fields`, filters, inverse relations), plays
+//! the response shapes of 2.36, 2.38 and 2.41, and enforces the auth modes (Basic,
+//! personal access tokens, 401, 302 to the login page).
+
+pub mod fields;
+pub mod filter;
+mod store;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use axum::routing::any;
+use base64::Engine;
+use serde_json::{Value, json};
+
+pub use store::Store;
+
+/// The DHIS2 versions the fake can play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    V236,
+    V238,
+    V241,
+}
+
+impl Version {
+    pub const ALL: [Version; 3] = [Version::V236, Version::V238, Version::V241];
+
+    pub fn minor(self) -> u32 {
+        match self {
+            Version::V236 => 36,
+            Version::V238 => 38,
+            Version::V241 => 41,
+        }
+    }
+
+    /// `/api/system/info` `version`, as real servers of that line write it.
+    pub fn version_string(self) -> &'static str {
+        match self {
+            Version::V236 => "2.36.0",
+            Version::V238 => "2.38.1",
+            Version::V241 => "2.41.4.1",
+        }
+    }
+
+    fn login_path(self) -> &'static str {
+        if self.minor() >= 41 {
+            "/dhis-web-login/"
+        } else {
+            "/dhis-web-commons/security/login.action"
+        }
+    }
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+}
+
+pub struct Shared {
+    pub version: Version,
+    pub context_path: String,
+    pub store: RwLock<Store>,
+    users: Vec<(String, String)>,
+    tokens: Vec<String>,
+    pub log: Mutex<Vec<Logged>>,
+}
+
+/// Builder for a fake instance.
+pub struct Builder {
+    version: Version,
+    context_path: String,
+    files: Vec<Value>,
+    users: Vec<(String, String)>,
+    tokens: Vec<String>,
+}
+
+pub const USER: &str = "admin";
+pub const PASSWORD: &str = "district";
+/// A v1 (2.37–2.40) and a v2 (2.41+) personal access token the fake accepts.
+pub const TOKEN_V1: &str = "d2pat_5xVA12xyUbWNedQxy4ohH77WlxRGVvZZ1151814092";
+pub const TOKEN_V2: &str = "d2p_R2kWtg2HzrK1lbXPuvlhRaN4kdqBJCdqPfK9ss4rTqQKqDmBIq";
+
+impl Builder {
+    pub fn new(version: Version) -> Self {
+        Builder {
+            version,
+            context_path: String::new(),
+            files: Vec::new(),
+            users: vec![(USER.into(), PASSWORD.into())],
+            tokens: vec![TOKEN_V1.into(), TOKEN_V2.into()],
+        }
+    }
+
+    /// Serve the objects of a metadata JSON file.
+    pub fn metadata_file(mut self, path: &Path) -> Self {
+        let text =
+            std::fs::read(path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+        self.files.push(
+            serde_json::from_slice(&text)
+                .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display())),
+        );
+        self
+    }
+
+    pub fn metadata(mut self, doc: Value) -> Self {
+        self.files.push(doc);
+        self
+    }
+
+    /// Serve under a context path such as `/dhis`.
+    pub fn context_path(mut self, path: &str) -> Self {
+        self.context_path = path.trim_end_matches('/').to_string();
+        self
+    }
+
+    pub fn start(self) -> FakeDhis2 {
+        let shared = Arc::new(Shared {
+            version: self.version,
+            context_path: self.context_path.clone(),
+            store: RwLock::new(Store::from_files(self.files)),
+            users: self.users,
+            tokens: self.tokens,
+            log: Mutex::new(Vec::new()),
+        });
+        let app = Router::new()
+            .fallback(any(dispatch))
+            .layer(tower_http::compression::CompressionLayer::new())
+            .with_state(shared.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                addr_tx
+                    .send(listener.local_addr().expect("addr"))
+                    .expect("send addr");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .expect("serve");
+            });
+        });
+        let addr = addr_rx.recv().expect("fake DHIS2 started");
+        FakeDhis2 {
+            url: format!("http://{addr}{}", self.context_path),
+            shared,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+pub struct FakeDhis2 {
+    /// The base URL (with the context path).
+    pub url: String,
+    pub shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeDhis2 {
+    pub fn requests(&self) -> Vec<Logged> {
+        self.shared.log.lock().expect("log").clone()
+    }
+}
+
+impl Drop for FakeDhis2 {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json;charset=UTF-8")
+        .body(Body::from(serde_json::to_vec(body).expect("json")))
+        .expect("response")
+}
+
+/// A WebMessage (dhis2-api.md §1).
+pub fn web_message(
+    version: Version,
+    status: StatusCode,
+    message: &str,
+    error_code: Option<&str>,
+) -> Response {
+    let mut body = json!({
+        "httpStatus": status.canonical_reason().unwrap_or(""),
+        "httpStatusCode": status.as_u16(),
+        "status": if status.is_success() { "OK" } else { "ERROR" },
+        "message": message,
+    });
+    let code = error_code
+        .or((status == StatusCode::NOT_FOUND && version.minor() >= 41).then_some("E1005"));
+    if let Some(c) = code {
+        body["errorCode"] = json!(c);
+    }
+    json_response(status, &body)
+}
+
+enum Caller {
+    Authenticated,
+}
+
+/// dhis2-api.md §8.
+fn authenticate(s: &Shared, headers: &HeaderMap) -> Result<Caller, Response> {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let xhr = headers
+        .get("x-requested-with")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("XMLHttpRequest"));
+    let unauthorized = || {
+        let mut r = web_message(s.version, StatusCode::UNAUTHORIZED, "Unauthorized", None);
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            "Basic realm=\"DHIS2\"".parse().expect("header"),
+        );
+        r
+    };
+    let login = || {
+        Response::builder()
+            .status(StatusCode::FOUND)
+            .header(
+                header::LOCATION,
+                format!("{}{}", s.context_path, s.version.login_path()),
+            )
+            .body(Body::empty())
+            .expect("response")
+    };
+    if let Some(b64) = auth.strip_prefix("Basic ") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
+        let (u, p) = decoded.split_once(':').unwrap_or((&decoded, ""));
+        return if s.users.iter().any(|(uu, pp)| uu == u && pp == p) {
+            Ok(Caller::Authenticated)
+        } else {
+            Err(unauthorized())
+        };
+    }
+    if auth.len() > 9 && auth[..9].eq_ignore_ascii_case("ApiToken ") && s.version.minor() >= 37 {
+        let token = &auth[9..];
+        let well_formed = token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~+/=".contains(c))
+            && (token.starts_with("d2pat_") || token.starts_with("d2p_"));
+        if !well_formed {
+            return Err(web_message(
+                s.version,
+                StatusCode::BAD_REQUEST,
+                "Api token is malformed",
+                None,
+            ));
+        }
+        if s.version.minor() < 41 && token.starts_with("d2p_") {
+            return Err(web_message(
+                s.version,
+                StatusCode::BAD_REQUEST,
+                "Api token is malformed",
+                None,
+            ));
+        }
+        return if s.tokens.iter().any(|t| t == token) {
+            Ok(Caller::Authenticated)
+        } else {
+            let mut r = web_message(
+                s.version,
+                StatusCode::UNAUTHORIZED,
+                "The API token does not exists",
+                None,
+            );
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                "ApiToken".parse().expect("header"),
+            );
+            Err(r)
+        };
+    }
+    // No (usable) credentials: 2.36 knows no tokens, so an ApiToken header is ignored.
+    if xhr {
+        Err(unauthorized())
+    } else {
+        Err(login())
+    }
+}
+
+async fn dispatch(
+    State(s): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let response = route(&s, &method, uri.path(), &query, &headers, &body);
+    s.log.lock().expect("log").push(Logged {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        query: query.clone(),
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+fn route(
+    s: &Shared,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    _body: &[u8],
+) -> Response {
+    let Some(rest) = path.strip_prefix(s.context_path.as_str()) else {
+        return web_message(s.version, StatusCode::NOT_FOUND, "Not found", None);
+    };
+    if rest.starts_with("/dhis-web-login") || rest.starts_with("/dhis-web-commons/security/login") {
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "text/html;charset=UTF-8")
+            .body(Body::from(
+                "<!doctype html><html><body><form>DHIS2 login</form></body></html>",
+            ))
+            .expect("response");
+    }
+    let Some(api) = rest.strip_prefix("/api/") else {
+        return web_message(s.version, StatusCode::NOT_FOUND, "Not found", None);
+    };
+    if let Err(r) = authenticate(s, headers) {
+        return r;
+    }
+    // An API version in the path (`/api/41/...`).
+    let mut segments: Vec<&str> = api.trim_end_matches('/').split('/').collect();
+    if segments
+        .first()
+        .is_some_and(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_digit()))
+    {
+        segments.remove(0);
+    }
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let resource = segments
+        .first()
+        .map(|s| s.trim_end_matches(".json"))
+        .unwrap_or("");
+    match (method.clone(), resource, &segments[1..]) {
+        (Method::GET, "system", ["info"]) => json_response(StatusCode::OK, &system_info(s)),
+        (Method::GET, "me", []) => json_response(StatusCode::OK, &me(s.version)),
+        (Method::GET, collection, []) => {
+            let store = s.store.read().expect("store");
+            store.list(s, collection, &params)
+        }
+        (Method::GET, collection, [id]) => {
+            let store = s.store.read().expect("store");
+            store.get(s, collection, id, &params)
+        }
+        _ => web_message(s.version, StatusCode::NOT_FOUND, "Not found", None),
+    }
+}
+
+fn system_info(s: &Shared) -> Value {
+    json!({
+        "contextPath": s.context_path,
+        "version": s.version.version_string(),
+        "revision": "abc1234",
+        "buildTime": "2024-06-01T10:00:00.000",
+        "serverDate": "2026-11-24T09:00:00.000",
+        "calendar": "iso8601",
+        "dateFormat": "yyyy-mm-dd",
+        "serverTimeZoneId": "Etc/UTC",
+        "lastAnalyticsTableSuccess": "2026-11-24T02:00:00.000",
+        "intervalSinceLastAnalyticsTableSuccess": "7 h, 0 m, 0 s",
+        "systemId": "eed3d451-4ff5-4193-b951-ffcc68954299",
+        "systemName": "Fake DHIS2",
+        "instanceBaseUrl": "",
+    })
+}
+
+fn me(v: Version) -> Value {
+    if v.minor() >= 38 {
+        json!({"id": "xE7jOejl9FI", "username": USER, "displayName": "John Traore",
+               "userCredentials": {"username": USER}, "authorities": ["ALL"]})
+    } else {
+        json!({"id": "xE7jOejl9FI", "displayName": "John Traore",
+               "userCredentials": {"username": USER}, "authorities": ["ALL"]})
+    }
+}
+
+/// Query parameters by name (repeatable ones keep their order).
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+pub fn params_all<'a>(params: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    params
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// Objects by collection, for tests that inspect what the fake serves.
+pub type Collections = BTreeMap<String, Vec<Value>>;
