@@ -54,7 +54,7 @@ fn print(text: &str) -> Result<(), Error> {
         // A closed pipe (`t2a check | head`) is not an error of the check.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
             path: "stdout".into(),
-            source: e,
+            error: e,
         }),
         _ => Ok(()),
     }
@@ -150,9 +150,9 @@ fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {
     let location = Location::parse(&args.instance, None)
         .map_err(|e| Error::usage(format!("invalid --instance: {e}"), None))?;
     let loaded = crate::input::load(Side::Source, &EndpointConfig::at(location), Needs::BOTH)?;
-    write_snapshot(&loaded.metadata, &args.out).map_err(|source| Error::Write {
+    write_snapshot(&loaded.metadata, &args.out).map_err(|error| Error::Write {
         path: args.out.clone(),
-        source,
+        error,
     })?;
     let m = &loaded.metadata;
     fn count<T>(v: &Option<Vec<T>>) -> usize {

@@ -114,7 +114,10 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn new(meta: Metadata) -> Self {
+    /// Index a side. Collections are sorted by id first, so that nothing the checks
+    /// report depends on the order a file or server listed objects in.
+    pub fn new(mut meta: Metadata) -> Self {
+        meta.sort();
         let des = items(&meta.data_elements);
         let combos = items(&meta.category_combos);
         let cocs = items(&meta.category_option_combos);

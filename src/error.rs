@@ -47,16 +47,12 @@ pub enum Error {
         help: Option<String>,
     },
 
-    #[error("cannot write `{}`: {source}", path.display())]
+    #[error("cannot write `{}`: {error}", path.display())]
     #[diagnostic(
         code(t2a::output),
         help("check that the folder exists and is writable")
     )]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, error: std::io::Error },
 }
 
 impl Error {

@@ -170,12 +170,8 @@ pub struct Config {
 /// A config that could not be read or is invalid.
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read config file `{}`: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read config file `{}`: {error}", path.display())]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("invalid config `{}`: {}", path.display(), plural(issues.len(), "problem"))]
     Invalid {
         path: PathBuf,
@@ -297,9 +293,9 @@ const SYNC_KEYS: &[&str] = &[
 impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Config::parse(path, text)
     }

@@ -9,18 +9,14 @@ use super::Metadata;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum LoadError {
-    #[error("cannot read metadata file `{}`: {source}", path.display())]
+    #[error("cannot read metadata file `{}`: {error}", path.display())]
     #[diagnostic(
         code(t2a::input::unreadable),
         help(
             "pass a DHIS2 metadata JSON file (the shape of `GET /api/metadata`) or a base URL such as https://dhis2.example.org"
         )
     )]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, error: std::io::Error },
 
     #[error("`{}` is not valid JSON: {message}", path.display())]
     #[diagnostic(
@@ -61,9 +57,9 @@ pub enum LoadError {
 
 /// Read and parse a metadata file.
 pub fn load_metadata_file(path: &Path) -> Result<Metadata, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse_metadata(path, &bytes)
 }

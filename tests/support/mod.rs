@@ -44,7 +44,7 @@ pub fn t2a() -> assert_cmd::Command {
         }
     }
     cmd.env_remove("NO_COLOR")
-        .env("COLUMNS", "100")
+        .env("COLUMNS", "1000")
         .current_dir(root());
     cmd
 }
