@@ -3,7 +3,9 @@
 use std::io::{IsTerminal, Write};
 
 use crate::check;
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SnapshotArgs};
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SideArg, SnapshotArgs,
+};
 use crate::config::{Config, EndpointConfig};
 use crate::dhis2::Side;
 use crate::dhis2::metadata::Needs;
@@ -149,7 +151,11 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
 fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {
     let location = Location::parse(&args.instance, None)
         .map_err(|e| Error::usage(format!("invalid --instance: {e}"), None))?;
-    let loaded = crate::input::load(Side::Source, &EndpointConfig::at(location), Needs::BOTH)?;
+    let side = match args.side {
+        SideArg::Source => Side::Source,
+        SideArg::Target => Side::Target,
+    };
+    let loaded = crate::input::load(side, &EndpointConfig::at(location), Needs::BOTH)?;
     write_snapshot(&loaded.metadata, &args.out).map_err(|error| Error::Write {
         path: args.out.clone(),
         error,

@@ -52,20 +52,20 @@ impl Lookup {
     pub fn other_schemes(&self, scheme: &IdScheme, value: &str) -> Vec<(IdScheme, usize)> {
         let mut out = Vec::new();
         for s in [IdScheme::Code, IdScheme::Uid] {
-            if &s != scheme {
-                if let Some(i) = self.resolve(&s, value) {
-                    out.push((s, i));
-                }
+            if &s != scheme
+                && let Some(i) = self.resolve(&s, value)
+            {
+                out.push((s, i));
             }
         }
         let mut attrs: Vec<_> = self.by_attribute.iter().collect();
         attrs.sort_by(|a, b| a.0.cmp(b.0));
         for (attr, values) in attrs {
             let s = IdScheme::Attribute(attr.clone());
-            if &s != scheme {
-                if let Some(&i) = values.get(value) {
-                    out.push((s, i));
-                }
+            if &s != scheme
+                && let Some(&i) = values.get(value)
+            {
+                out.push((s, i));
             }
         }
         out

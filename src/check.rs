@@ -101,7 +101,7 @@ pub fn validate_config_refs(config: &Config, source: &Catalog) -> Result<(), Err
         }
         for item in list {
             if is_uid(&item.value) && !exists(&item.value) {
-                return Err(Error::ConfigValue {
+                return Err(Error::from(crate::error::ConfigValueError {
                     message: format!(
                         "{what} `{}` in `{key}` does not exist in the source",
                         item.value
@@ -112,7 +112,7 @@ pub fn validate_config_refs(config: &Config, source: &Catalog) -> Result<(), Err
                     help: format!(
                         "use the UID of a {what} of the source (see the Maintenance app), or remove it"
                     ),
-                });
+                }));
             }
         }
         Ok(())

@@ -78,6 +78,16 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot (DHIS2 metadata JSON)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+
+    /// Whose credential variables to use: T2A_SOURCE_* or T2A_TARGET_*
+    #[arg(long, value_enum, default_value_t = SideArg::Source)]
+    pub side: SideArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SideArg {
+    Source,
+    Target,
 }
 
 #[derive(Debug, Args)]

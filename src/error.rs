@@ -14,30 +14,19 @@ use crate::model::LoadError;
 pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Load(#[from] LoadError),
+    Load(Box<LoadError>),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Remote(#[from] RemoteError),
+    Remote(Box<RemoteError>),
 
-    /// A config value that is well-formed but wrong for the metadata read (a program
-    /// that is not in the source, …), pointing into the config file.
-    #[error("{message}")]
-    #[diagnostic(code(t2a::config::mismatch))]
-    ConfigValue {
-        message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{label}")]
-        span: SourceSpan,
-        label: String,
-        #[help]
-        help: String,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ConfigValue(Box<ConfigValueError>),
 
     #[error("{message}")]
     #[diagnostic(code(t2a::usage))]
@@ -52,7 +41,50 @@ pub enum Error {
         code(t2a::output),
         help("check that the folder exists and is writable")
     )]
-    Write { path: PathBuf, error: std::io::Error },
+    Write {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// A config value that is well-formed but wrong for the metadata read (a program that
+/// is not in the source, …), pointing into the config file.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(t2a::config::mismatch))]
+pub struct ConfigValueError {
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{label}")]
+    pub span: SourceSpan,
+    pub label: String,
+    #[help]
+    pub help: String,
+}
+
+impl From<Box<LoadError>> for Error {
+    fn from(e: Box<LoadError>) -> Self {
+        Error::Load(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(Box::new(e))
+    }
+}
+
+impl From<RemoteError> for Error {
+    fn from(e: RemoteError) -> Self {
+        Error::Remote(Box::new(e))
+    }
+}
+
+impl From<ConfigValueError> for Error {
+    fn from(e: ConfigValueError) -> Self {
+        Error::ConfigValue(Box::new(e))
+    }
 }
 
 impl Error {

@@ -145,10 +145,10 @@ impl SyncConfig {
         }
         let mut out: Vec<RelativeType> = Vec::new();
         for p in &self.periods {
-            if let Some(t) = period_spec_type(&p.value) {
-                if !out.contains(&t) {
-                    out.push(t);
-                }
+            if let Some(t) = period_spec_type(&p.value)
+                && !out.contains(&t)
+            {
+                out.push(t);
             }
         }
         out
@@ -171,7 +171,10 @@ pub struct Config {
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("cannot read config file `{}`: {error}", path.display())]
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("invalid config `{}`: {}", path.display(), plural(issues.len(), "problem"))]
     Invalid {
         path: PathBuf,
@@ -326,6 +329,7 @@ impl Config {
                 Ok(c)
             }
             _ => {
+                let text = redacted(text, &issues.1);
                 let issues = issues
                     .0
                     .into_iter()
@@ -341,6 +345,32 @@ impl Config {
     }
 }
 
+/// The user:password part of a URL (byte range within it), if any.
+fn userinfo_span(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://")? + 3;
+    let end = start + url[start..].find('@')?;
+    let host_end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    (end < host_end).then_some(start..end)
+}
+
+/// Mask spans byte for byte, so that every other span stays valid.
+fn redacted(text: String, spans: &[std::ops::Range<usize>]) -> String {
+    if spans.is_empty() {
+        return text;
+    }
+    // Replacing whole characters by as many `*` as they have bytes keeps the text valid
+    // UTF-8 and every byte offset in place.
+    text.char_indices()
+        .map(|(i, c)| {
+            if spans.iter().any(|s| s.contains(&i)) {
+                "*".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn read_root(
     root: toml_span::Value<'_>,
     base_dir: Option<&Path>,
@@ -354,15 +384,15 @@ fn read_root(
     if let Some(v) = t.take("target") {
         c.target = read_endpoint(v, "target", base_dir, issues);
     }
-    if let Some(v) = t.take("mapping") {
-        if let Some(m) = read_mapping(v, issues) {
-            c.mapping = m;
-        }
+    if let Some(v) = t.take("mapping")
+        && let Some(m) = read_mapping(v, issues)
+    {
+        c.mapping = m;
     }
-    if let Some(v) = t.take("sync") {
-        if let Some(s) = read_sync(v, issues) {
-            c.sync = s;
-        }
+    if let Some(v) = t.take("sync")
+        && let Some(s) = read_sync(v, issues)
+    {
+        c.sync = s;
     }
     if let Some(v) = t.take("rules") {
         c.rules = read_rules(v, issues);
@@ -431,6 +461,10 @@ fn read_endpoint(
                     Some(format!("use `file = \"{}\"` for a metadata file", u.value)),
                 );
                 return None;
+            }
+            if let Some(secret) = userinfo_span(&u.value) {
+                let start = u.span.start + secret.start;
+                issues.redact(start..start + secret.len());
             }
             Location::parse(&u.value, None).map_err(|e| (u.span, e))
         }
@@ -632,18 +666,18 @@ fn read_sync(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig>
                 ),
             }
         }
-        if let (Some(pt), Some((first, at))) = (&s.period_type, types.first()) {
-            if !first.matches(pt.value) {
-                issues.push(
-                    at.span.clone(),
-                    format!(
-                        "`sync.periods` are {first} but `sync.period_type` is {}",
-                        pt.value
-                    ),
-                    "disagrees with period_type",
-                    Some("keep only one of `period_type` and `periods`, or make them agree".into()),
-                );
-            }
+        if let (Some(pt), Some((first, at))) = (&s.period_type, types.first())
+            && !first.matches(pt.value)
+        {
+            issues.push(
+                at.span.clone(),
+                format!(
+                    "`sync.periods` are {first} but `sync.period_type` is {}",
+                    pt.value
+                ),
+                "disagrees with period_type",
+                Some("keep only one of `period_type` and `periods`, or make them agree".into()),
+            );
         }
     }
     if let Some(l) = t.uint("lookback", 1000, issues) {

@@ -31,11 +31,16 @@ pub struct Issue {
     pub help: Option<String>,
 }
 
-/// Collects issues while reading.
+/// Collects issues while reading, and the spans of secrets that must not be shown.
 #[derive(Debug, Default)]
-pub struct Issues(pub Vec<Issue>);
+pub struct Issues(pub Vec<Issue>, pub Vec<Range<usize>>);
 
 impl Issues {
+    /// Hide a span (a password someone wrote into the file) from every excerpt.
+    pub fn redact(&mut self, span: Range<usize>) {
+        self.1.push(span);
+    }
+
     pub fn push(
         &mut self,
         span: Range<usize>,

@@ -143,7 +143,7 @@ pub fn fetch_collection<T: DeserializeOwned + Send>(
     let mut items = first.items;
     let pages = first.pager.map_or(1, |p| p.page_count.max(1));
     if pages > 1 {
-        let rest = map_bounded((2..=pages).collect(), client.opts.concurrency, &get);
+        let rest = map_bounded((2..=pages).collect(), client.opts.concurrency, get);
         for page in rest {
             items.extend(page?.items);
         }

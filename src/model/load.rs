@@ -16,7 +16,10 @@ pub enum LoadError {
             "pass a DHIS2 metadata JSON file (the shape of `GET /api/metadata`) or a base URL such as https://dhis2.example.org"
         )
     )]
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 
     #[error("`{}` is not valid JSON: {message}", path.display())]
     #[diagnostic(
@@ -56,17 +59,36 @@ pub enum LoadError {
 }
 
 /// Read and parse a metadata file.
-pub fn load_metadata_file(path: &Path) -> Result<Metadata, LoadError> {
-    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
-        path: path.to_path_buf(),
-        error,
+pub fn load_metadata_file(path: &Path) -> Result<Metadata, Box<LoadError>> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        Box::new(LoadError::Io {
+            path: path.to_path_buf(),
+            error,
+        })
     })?;
     parse_metadata(path, &bytes)
 }
 
 /// Parse metadata JSON; `path` only names the input in diagnostics.
-pub fn parse_metadata(path: &Path, bytes: &[u8]) -> Result<Metadata, LoadError> {
-    serde_json::from_slice(bytes).map_err(|err| json_error(path, bytes, &err))
+pub fn parse_metadata(path: &Path, bytes: &[u8]) -> Result<Metadata, Box<LoadError>> {
+    // Editors on Windows may prefix a byte order mark, which JSON does not allow.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // serde would read `[]` as an empty struct; a metadata file is an object.
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    if let Some(i) = start.filter(|&i| bytes[i] != b'{') {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let line = text[..i.min(text.len())].matches('\n').count() + 1;
+        let column = i - text[..i.min(text.len())].rfind('\n').map_or(0, |n| n + 1) + 1;
+        return Err(Box::new(LoadError::Shape {
+            path: path.to_path_buf(),
+            message: "expected a JSON object".into(),
+            line,
+            column,
+            span: SourceSpan::from((i, 1)),
+            src: NamedSource::new(path.display().to_string(), text),
+        }));
+    }
+    serde_json::from_slice(bytes).map_err(|err| Box::new(json_error(path, bytes, &err)))
 }
 
 fn json_error(path: &Path, bytes: &[u8], err: &serde_json::Error) -> LoadError {
@@ -124,7 +146,7 @@ mod tests {
     fn syntax_error_points_at_line_and_column() {
         let err =
             parse_metadata(Path::new("x.json"), b"{\n  \"dataElements\": [,]\n}").unwrap_err();
-        match err {
+        match *err {
             LoadError::Json {
                 line, column, span, ..
             } => {
@@ -138,9 +160,15 @@ mod tests {
     #[test]
     fn wrong_shape_is_reported_as_not_metadata() {
         let err = parse_metadata(Path::new("x.json"), b"{\"dataElements\": {}}").unwrap_err();
-        assert!(matches!(err, LoadError::Shape { .. }), "{err:?}");
+        assert!(matches!(*err, LoadError::Shape { .. }), "{err:?}");
         let err = parse_metadata(Path::new("x.json"), b"[]").unwrap_err();
-        assert!(matches!(err, LoadError::Shape { .. }), "{err:?}");
+        assert!(matches!(*err, LoadError::Shape { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn byte_order_mark_is_accepted() {
+        let m = parse_metadata(Path::new("x.json"), b"\xEF\xBB\xBF{\"dataSets\": []}").unwrap();
+        assert!(m.data_sets.is_some());
     }
 
     #[test]

@@ -66,10 +66,10 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
     for (mi, units) in r.by_mapping.iter().enumerate() {
         for &u in units {
             let entry = programs.entry(u).or_default();
-            if !r.from_config {
-                if let Some(p) = &pis[cx.mappings[mi].pi].program {
-                    entry.insert(p.id.as_str());
-                }
+            if !r.from_config
+                && let Some(p) = &pis[cx.mappings[mi].pi].program
+            {
+                entry.insert(p.id.as_str());
             }
         }
     }

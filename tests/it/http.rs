@@ -10,7 +10,9 @@ use crate::support::fake::{self, Builder, FakeDhis2, Version};
 use crate::support::{check_json, repo, t2a};
 
 fn demo_pair(v: Version) -> (FakeDhis2, FakeDhis2) {
-    let source = Builder::new(v).metadata_file(&repo("snapshots/demo/tracker.json")).start();
+    let source = Builder::new(v)
+        .metadata_file(&repo("snapshots/demo/tracker.json"))
+        .start();
     let target = Builder::new(v)
         .context_path("/hmis")
         .metadata_file(&repo("snapshots/demo/hmis.json"))
@@ -53,19 +55,33 @@ fn run_json(cmd: &mut assert_cmd::Command) -> Value {
 
 #[test]
 fn demo_over_http_matches_files_on_every_version() {
-    let from_files = check_json(Some(Path::new("snapshots/demo/job.toml")), "snapshots/demo/tracker.json", None);
+    let from_files = check_json(
+        Some(Path::new("snapshots/demo/job.toml")),
+        "snapshots/demo/tracker.json",
+        None,
+    );
     for v in Version::ALL {
         let (source, target) = demo_pair(v);
         let dir = tempfile::tempdir().expect("tempdir");
         let job = write_job(dir.path(), &source.url, &target.url, "");
         let mut cmd = t2a();
-        cmd.args(["check", "--format", "json", "--config"]).arg(&job);
-        cmd.env("T2A_SOURCE_USERNAME", fake::USER).env("T2A_SOURCE_PASSWORD", fake::PASSWORD);
+        cmd.args(["check", "--format", "json", "--config"])
+            .arg(&job);
+        cmd.env("T2A_SOURCE_USERNAME", fake::USER)
+            .env("T2A_SOURCE_PASSWORD", fake::PASSWORD);
         if v >= Version::V238 {
-            cmd.env("HMIS_PAT", if v >= Version::V241 { fake::TOKEN_V2 } else { fake::TOKEN_V1 });
+            cmd.env(
+                "HMIS_PAT",
+                if v >= Version::V241 {
+                    fake::TOKEN_V2
+                } else {
+                    fake::TOKEN_V1
+                },
+            );
         } else {
             // 2.36 has no personal access tokens.
-            cmd.env("T2A_TARGET_USERNAME", fake::USER).env("T2A_TARGET_PASSWORD", fake::PASSWORD);
+            cmd.env("T2A_TARGET_USERNAME", fake::USER)
+                .env("T2A_TARGET_PASSWORD", fake::PASSWORD);
         }
         let over_http = run_json(&mut cmd);
         assert_eq!(findings(&over_http), findings(&from_files), "DHIS2 {v:?}");
@@ -74,13 +90,31 @@ fn demo_over_http_matches_files_on_every_version() {
 
         // Lists were paged with narrow fields; nothing but GETs were sent.
         let requests = source.requests();
-        let pis: Vec<_> = requests.iter().filter(|r| r.path.ends_with("/api/programIndicators")).collect();
+        let pis: Vec<_> = requests
+            .iter()
+            .filter(|r| r.path.ends_with("/api/programIndicators"))
+            .collect();
         assert_eq!(pis.len(), 4, "12 PIs in pages of 3: {pis:?}");
-        assert!(pis.iter().all(|r| r.query.contains("fields=") && r.query.contains("pageSize=3")));
-        assert!(requests.iter().chain(target.requests().iter()).all(|r| r.method == "GET"));
-        assert!(target.requests().iter().all(|r| r.path.starts_with("/hmis/api/")));
+        assert!(
+            pis.iter()
+                .all(|r| r.query.contains("fields=") && r.query.contains("pageSize=3"))
+        );
+        assert!(
+            requests
+                .iter()
+                .chain(target.requests().iter())
+                .all(|r| r.method == "GET")
+        );
+        assert!(
+            target
+                .requests()
+                .iter()
+                .all(|r| r.path.starts_with("/hmis/api/"))
+        );
         // Aggregate data exchanges exist from 2.39: not asked of older servers.
-        let asked_exchanges = requests.iter().any(|r| r.path.ends_with("aggregateDataExchanges"));
+        let asked_exchanges = requests
+            .iter()
+            .any(|r| r.path.ends_with("aggregateDataExchanges"));
         assert_eq!(asked_exchanges, v >= Version::V241, "{v:?}");
     }
 }
@@ -90,12 +124,24 @@ fn tb_pair_over_http_matches_files() {
     let real = require_real!();
     let trk = real.join("tb_cs_agg/TB_CS_TRK_COMPLETE_2.41.json");
     let agg = real.join("tb_cs_agg/TB_AGG_COMPLETE_2.41.json");
-    let from_files = check_json(None, &trk.display().to_string(), Some(&agg.display().to_string()));
+    let from_files = check_json(
+        None,
+        &trk.display().to_string(),
+        Some(&agg.display().to_string()),
+    );
     let source = Builder::new(Version::V241).metadata_file(&trk).start();
     let target = Builder::new(Version::V241).metadata_file(&agg).start();
     let over_http = run_json(
         t2a()
-            .args(["check", "--format", "json", "--source", &source.url, "--target", &target.url])
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--source",
+                &source.url,
+                "--target",
+                &target.url,
+            ])
             .env("T2A_SOURCE_TOKEN", fake::TOKEN_V2)
             .env("T2A_TARGET_TOKEN", fake::TOKEN_V2),
     );
@@ -116,14 +162,22 @@ fn one_instance_serves_both_sides() {
     assert_eq!(report["summary"]["mappings"], 11);
     assert_eq!(report["source"], report["target"]);
     // One instance is read once.
-    let info = both.requests().iter().filter(|r| r.path.ends_with("/system/info")).count();
+    let info = both
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/system/info"))
+        .count();
     assert_eq!(info, 1);
 }
 
 fn stderr_of(cmd: &mut assert_cmd::Command, code: i32) -> String {
     let out = cmd.assert().code(code);
     let o = out.get_output();
-    assert!(o.stdout.is_empty(), "nothing on stdout: {}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        o.stdout.is_empty(),
+        "nothing on stdout: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -135,7 +189,10 @@ fn missing_credentials_are_an_auth_failure_not_a_parse_error() {
         assert!(err.contains("authentication failed"), "{v:?}: {err}");
         assert!(err.contains("redirected"), "{v:?}: {err}");
         assert!(err.contains("T2A_SOURCE_TOKEN"), "{v:?}: {err}");
-        assert!(err.contains(&format!("{}/api/system/info", source.url)), "{err}");
+        assert!(
+            err.contains(&format!("{}/api/system/info", source.url)),
+            "{err}"
+        );
     }
 }
 
@@ -149,12 +206,17 @@ fn refused_credentials_exit_3_and_never_show_the_secret() {
             .env("T2A_SOURCE_PASSWORD", "s3cret-Passw0rd"),
         3,
     );
-    assert!(err.contains("refused the credentials") && err.contains("user `admin`"), "{err}");
+    assert!(
+        err.contains("refused the credentials") && err.contains("user `admin`"),
+        "{err}"
+    );
     assert!(!err.contains("s3cret-Passw0rd"), "{err}");
 
     let unknown = "d2p_0000000000000000000000000000000000000000000";
     let err = stderr_of(
-        t2a().args(["check", "--source", &source.url]).env("T2A_SOURCE_TOKEN", unknown),
+        t2a()
+            .args(["check", "--source", &source.url])
+            .env("T2A_SOURCE_TOKEN", unknown),
         3,
     );
     assert!(err.contains("The API token does not exists"), "{err}");
@@ -165,10 +227,15 @@ fn refused_credentials_exit_3_and_never_show_the_secret() {
 fn tokens_on_2_36_get_the_login_page_and_a_hint() {
     let (source, _t) = demo_pair(Version::V236);
     let err = stderr_of(
-        t2a().args(["check", "--source", &source.url]).env("T2A_SOURCE_TOKEN", fake::TOKEN_V1),
+        t2a()
+            .args(["check", "--source", &source.url])
+            .env("T2A_SOURCE_TOKEN", fake::TOKEN_V1),
         3,
     );
-    assert!(err.contains("personal access token was not accepted"), "{err}");
+    assert!(
+        err.contains("personal access token was not accepted"),
+        "{err}"
+    );
     assert!(err.contains("2.37"), "{err}");
 }
 
@@ -177,10 +244,15 @@ fn a_login_page_served_with_200_is_an_auth_failure() {
     let (source, _t) = demo_pair(Version::V241);
     let proxy_login = format!("{}/dhis-web-login", source.url);
     let err = stderr_of(
-        t2a().args(["check", "--source", &proxy_login]).env("T2A_SOURCE_TOKEN", fake::TOKEN_V2),
+        t2a()
+            .args(["check", "--source", &proxy_login])
+            .env("T2A_SOURCE_TOKEN", fake::TOKEN_V2),
         3,
     );
-    assert!(err.contains("authentication failed") && err.contains("HTML page"), "{err}");
+    assert!(
+        err.contains("authentication failed") && err.contains("HTML page"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -192,7 +264,10 @@ fn wrong_base_url_and_unreachable_host_exit_3() {
             .env("T2A_SOURCE_TOKEN", fake::TOKEN_V2),
         3,
     );
-    assert!(err.contains("no DHIS2 API at") && err.contains("part before /api"), "{err}");
+    assert!(
+        err.contains("no DHIS2 API at") && err.contains("part before /api"),
+        "{err}"
+    );
 
     // A port nothing listens on (bound, then released).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -201,9 +276,18 @@ fn wrong_base_url_and_unreachable_host_exit_3() {
         .port();
     let dir = tempfile::tempdir().expect("tempdir");
     let job = dir.path().join("job.toml");
-    std::fs::write(&job, format!("[source]\nurl = \"http://127.0.0.1:{port}\"\nretries = 0\n")).expect("job");
+    std::fs::write(
+        &job,
+        format!("[source]\nurl = \"http://127.0.0.1:{port}\"\nretries = 0\n"),
+    )
+    .expect("job");
     let err = stderr_of(t2a().args(["check", "--config"]).arg(&job), 3);
-    assert!(err.contains(&format!("cannot reach http://127.0.0.1:{port}/api/system/info")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot reach http://127.0.0.1:{port}/api/system/info"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -219,12 +303,20 @@ fn snapshot_of_an_instance_checks_like_the_instance() {
         .assert()
         .success();
     t2a()
-        .args(["snapshot", "--instance", &target.url, "--out"])
+        .args([
+            "snapshot",
+            "--side",
+            "target",
+            "--instance",
+            &target.url,
+            "--out",
+        ])
         .arg(&snap_tgt)
-        .env("T2A_SOURCE_TOKEN", fake::TOKEN_V1)
+        .env("T2A_TARGET_TOKEN", fake::TOKEN_V1)
         .assert()
         .success();
-    let snapshot: Value = serde_json::from_str(&crate::support::read(&snap_tgt)).expect("snapshot JSON");
+    let snapshot: Value =
+        serde_json::from_str(&crate::support::read(&snap_tgt)).expect("snapshot JSON");
     assert_eq!(snapshot["system"]["version"], "2.38.1");
     // Sorted by id so that two snapshots diff cleanly.
     let ids: Vec<&str> = snapshot["dataElements"]
@@ -242,6 +334,10 @@ fn snapshot_of_an_instance_checks_like_the_instance() {
         &snap_src.display().to_string(),
         Some(&snap_tgt.display().to_string()),
     );
-    let from_files = check_json(Some(Path::new("snapshots/demo/job.toml")), "snapshots/demo/tracker.json", None);
+    let from_files = check_json(
+        Some(Path::new("snapshots/demo/job.toml")),
+        "snapshots/demo/tracker.json",
+        None,
+    );
     assert_eq!(findings(&from_snapshots), findings(&from_files));
 }
