@@ -73,31 +73,23 @@ pub fn job_config(
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
-    let parse = |flag: &str, text: &str| {
-        Location::parse(text, None)
-            .map(EndpointConfig::at)
-            .map_err(|e| Error::usage(format!("invalid --{flag}: {e}"), None))
+    // A flag replaces the location; the config's credential variables and tuning stay.
+    let place = |flag: &str, text: &str, old: Option<&EndpointConfig>| {
+        let location = Location::parse(text, None)
+            .map_err(|e| Error::usage(format!("invalid --{flag}: {e}"), None))?;
+        Ok::<_, Error>(match old {
+            Some(old) => EndpointConfig {
+                location,
+                ..old.clone()
+            },
+            None => EndpointConfig::at(location),
+        })
     };
     if let Some(s) = source {
-        let mut ep = parse("source", s)?;
-        // Keep the config's credential variable names when only the location changes.
-        if let Some(old) = &cfg.source {
-            ep.token_env.clone_from(&old.token_env);
-            ep.username_env.clone_from(&old.username_env);
-            ep.password_env.clone_from(&old.password_env);
-            ep.tuning = old.tuning;
-        }
-        cfg.source = Some(ep);
+        cfg.source = Some(place("source", s, cfg.source.as_ref())?);
     }
     if let Some(t) = target {
-        let mut ep = parse("target", t)?;
-        if let Some(old) = &cfg.target {
-            ep.token_env.clone_from(&old.token_env);
-            ep.username_env.clone_from(&old.username_env);
-            ep.password_env.clone_from(&old.password_env);
-            ep.tuning = old.tuning;
-        }
-        cfg.target = Some(ep);
+        cfg.target = Some(place("target", t, cfg.target.as_ref())?);
     } else if source.is_some() && config.is_none() {
         // With only --source, the same instance or file is the target.
         cfg.target = None;

@@ -125,29 +125,13 @@ impl<'de> TableReader<'de> {
         self.as_string(key, v, issues)
     }
 
-    fn as_string(
-        &self,
-        key: &str,
-        mut v: Value<'de>,
-        issues: &mut Issues,
-    ) -> Option<Spanned<String>> {
-        let span = range(v.span);
-        match v.take() {
-            ValueInner::String(s) => Some(Spanned::new(s.into_owned(), span)),
-            other => {
-                issues.push(
-                    span,
-                    format!(
-                        "`{}` must be a string, found a {}",
-                        self.key_name(key),
-                        type_name(&other)
-                    ),
-                    "expected a string",
-                    Some("put the value in double quotes".into()),
-                );
-                None
-            }
-        }
+    fn as_string(&self, key: &str, v: Value<'de>, issues: &mut Issues) -> Option<Spanned<String>> {
+        string_value(
+            &self.key_name(key),
+            v,
+            "put the value in double quotes",
+            issues,
+        )
     }
 
     pub fn bool(&mut self, key: &'static str, issues: &mut Issues) -> Option<Spanned<bool>> {
@@ -280,21 +264,34 @@ impl<'de> TableReader<'de> {
     }
 }
 
-/// Read a string from a free-form entry (used for `[rules]`).
-pub fn entry_string(key: &str, mut v: Value<'_>, issues: &mut Issues) -> Option<Spanned<String>> {
+/// A string value, or an issue naming `name` with `help`.
+fn string_value(
+    name: &str,
+    mut v: Value<'_>,
+    help: &str,
+    issues: &mut Issues,
+) -> Option<Spanned<String>> {
     let span = range(v.span);
     match v.take() {
         ValueInner::String(s) => Some(Spanned::new(s.into_owned(), span)),
         other => {
             issues.push(
                 span,
-                format!("`{key}` must be a string, found a {}", type_name(&other)),
+                format!("`{name}` must be a string, found a {}", type_name(&other)),
                 "expected a string",
-                Some(
-                    "write the level in quotes: \"error\", \"warning\", \"note\" or \"off\"".into(),
-                ),
+                Some(help.to_string()),
             );
             None
         }
     }
+}
+
+/// Read a rule level from a free-form entry of `[rules]`.
+pub fn entry_string(key: &str, v: Value<'_>, issues: &mut Issues) -> Option<Spanned<String>> {
+    string_value(
+        key,
+        v,
+        "write the level in quotes: \"error\", \"warning\", \"note\" or \"off\"",
+        issues,
+    )
 }

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use super::Context;
-use crate::diagnostic::{Finding, ObjectRef, TargetRef};
+use crate::diagnostic::{Finding, TargetRef};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -46,8 +46,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
                 return None;
             }
             let ms = cx.graph.mappings_of(de);
-            let mut pis: Vec<ObjectRef> = ms.iter().map(|&m| cx.pi_ref(&cx.mappings[m])).collect();
-            pis.sort();
+            let (pis, _) = cx.pis_of(&ms);
             let sets: Vec<String> = data_sets
                 .iter()
                 .map(|&ds| {

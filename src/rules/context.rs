@@ -55,6 +55,22 @@ impl<'a> Context<'a> {
         ObjectRef::of(&self.source.program_indicators()[m.pi])
     }
 
+    /// The program indicators of some mappings, sorted by id, with their labels
+    /// (`"<name>" (<id>)`) for messages.
+    pub fn pis_of(&self, mappings: &[usize]) -> (Vec<ObjectRef>, Vec<String>) {
+        let mut pis: Vec<ObjectRef> = mappings
+            .iter()
+            .map(|&m| self.pi_ref(&self.mappings[m]))
+            .collect();
+        pis.sort();
+        pis.dedup();
+        let labels = pis
+            .iter()
+            .map(|p| format!("\"{}\" ({})", p.name, p.id))
+            .collect();
+        (pis, labels)
+    }
+
     /// `"<name>" (<id>)` of a mapping's PI, for messages.
     pub fn pi_label(&self, m: &Mapping) -> String {
         let pi = &self.source.program_indicators()[m.pi];

@@ -1,6 +1,6 @@
 use super::Context;
 use super::help::plural;
-use crate::diagnostic::{Finding, ObjectRef};
+use crate::diagnostic::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -36,10 +36,8 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
         .filter(|&de| cx.graph.data_sets_of(de).is_empty())
         .map(|de| {
             let ms = cx.graph.mappings_of(de);
-            let mut pis: Vec<ObjectRef> = ms.iter().map(|&m| cx.pi_ref(&cx.mappings[m])).collect();
-            pis.sort();
+            let (pis, names) = cx.pis_of(&ms);
             let first = &cx.mappings[ms[0]];
-            let names: Vec<String> = pis.iter().map(|p| format!("\"{}\" ({})", p.name, p.id)).collect();
             Finding::new(
                 &RULE,
                 format!(

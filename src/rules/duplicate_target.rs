@@ -46,9 +46,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
         .into_iter()
         .filter(|(_, ms)| ms.len() > 1)
         .map(|((de, coc, aoc), ms)| {
-            let mut pis: Vec<ObjectRef> = ms.iter().map(|&i| cx.pi_ref(&cx.mappings[i])).collect();
-            pis.sort();
-            let names: Vec<String> = pis.iter().map(|p| format!("\"{}\" ({})", p.name, p.id)).collect();
+            let (pis, names) = cx.pis_of(&ms);
             let label = |c: Option<usize>| match c {
                 None => "default".to_string(),
                 Some(i) => {

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use super::Context;
 use super::context::PeriodOrigin;
-use crate::diagnostic::{Finding, ObjectRef, TargetRef};
+use crate::diagnostic::{Finding, TargetRef};
 use crate::model::Identifiable;
 use crate::period::{PeriodType, RelativeType};
 
@@ -66,12 +66,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
             }
         }
         for (_, (rt, origin, ms)) in off {
-            let mut pis: Vec<ObjectRef> = ms.iter().map(|&m| cx.pi_ref(&cx.mappings[m])).collect();
-            pis.sort();
-            let names: Vec<String> = pis
-                .iter()
-                .map(|p| format!("\"{}\" ({})", p.name, p.id))
-                .collect();
+            let (pis, names) = cx.pis_of(&ms);
             let sets: Vec<String> = data_sets
                 .iter()
                 .map(|&ds| {

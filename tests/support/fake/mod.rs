@@ -70,6 +70,8 @@ pub struct Logged {
     pub path: String,
     pub query: String,
     pub status: u16,
+    /// The client's `Accept-Encoding` (gzip is expected).
+    pub accept_encoding: String,
 }
 
 pub struct Shared {
@@ -334,6 +336,11 @@ async fn dispatch(
         path: uri.path().to_string(),
         query: query.clone(),
         status: response.status().as_u16(),
+        accept_encoding: headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
     });
     response
 }
