@@ -28,7 +28,13 @@ macro_rules! require_real {
         match $crate::support::real_fixtures() {
             Some(p) => p,
             None => {
-                eprintln!("skipped: ../shared/fixtures/real is not present (fresh clone); real-package tests did not run");
+                // Straight to stderr: the test harness captures `eprintln!`.
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "notice: skipped {}: ../shared/fixtures/real is not present (fresh clone)",
+                    module_path!()
+                );
                 return;
             }
         }
