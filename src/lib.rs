@@ -20,3 +20,4 @@ pub mod report;
 pub mod reporting;
 pub mod rules;
 pub mod suggest;
+pub mod sync;

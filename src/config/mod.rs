@@ -1,6 +1,7 @@
 //! The TOML job config: parsed with spans, then validated; every problem is reported
 //! at its line and column, all of them at once.
 
+mod sync;
 mod walk;
 
 use std::fmt;
@@ -10,15 +11,14 @@ use std::sync::Arc;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+pub use sync::{ImportStrategy, Notify, NotifyInstance, Stale, StaleAnalytics, SyncConfig};
 pub use walk::Spanned;
 use walk::{Issue, Issues, TableReader, entry_string};
 
 use crate::diagnostic::Level;
 use crate::idscheme::{IdScheme, is_uid};
 use crate::location::Location;
-use crate::period::{PeriodType, RelativeType, period_spec_type};
 use crate::rules;
-use crate::suggest::did_you_mean;
 
 /// A config file's text, kept so that later checks (e.g. a configured program missing
 /// from the source) can point into it.
@@ -93,65 +93,6 @@ impl Default for MappingConfig {
             category_option_combo_id_scheme: IdScheme::Code,
             org_unit_id_scheme: IdScheme::Uid,
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ImportStrategy {
-    #[default]
-    CreateAndUpdate,
-    Create,
-    Update,
-}
-
-impl ImportStrategy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportStrategy::CreateAndUpdate => "CREATE_AND_UPDATE",
-            ImportStrategy::Create => "CREATE",
-            ImportStrategy::Update => "UPDATE",
-        }
-    }
-}
-
-/// What to do with target values the export no longer produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Stale {
-    #[default]
-    Report,
-    Zero,
-    Delete,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct SyncConfig {
-    pub period_type: Option<Spanned<PeriodType>>,
-    /// ISO or relative periods, as written.
-    pub periods: Vec<Spanned<String>>,
-    pub lookback: Option<u64>,
-    pub include_current: bool,
-    /// Analytics `ou` items: UIDs, `LEVEL-n`, `OU_GROUP-uid`, `USER_ORGUNIT…`.
-    pub org_units: Vec<Spanned<String>>,
-    pub import_strategy: ImportStrategy,
-    pub run_analytics: bool,
-    pub stale: Stale,
-}
-
-impl SyncConfig {
-    /// The period type(s) the job transfers, from `period_type` or its periods.
-    pub fn period_types(&self) -> Vec<RelativeType> {
-        if let Some(t) = &self.period_type {
-            return vec![RelativeType::Exact(t.value)];
-        }
-        let mut out: Vec<RelativeType> = Vec::new();
-        for p in &self.periods {
-            if let Some(t) = period_spec_type(&p.value)
-                && !out.contains(&t)
-            {
-                out.push(t);
-            }
-        }
-        out
     }
 }
 
@@ -282,17 +223,6 @@ const MAPPING_KEYS: &[&str] = &[
     "category_option_combo_id_scheme",
     "org_unit_id_scheme",
 ];
-const SYNC_KEYS: &[&str] = &[
-    "period_type",
-    "periods",
-    "lookback",
-    "include_current",
-    "org_units",
-    "import_strategy",
-    "run_analytics",
-    "stale",
-];
-
 impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -390,7 +320,7 @@ fn read_root(
         c.mapping = m;
     }
     if let Some(v) = t.take("sync")
-        && let Some(s) = read_sync(v, issues)
+        && let Some(s) = sync::read(v, issues)
     {
         c.sync = s;
     }
@@ -580,164 +510,6 @@ fn read_mapping(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<MappingC
     Some(m)
 }
 
-fn one_of<T: Copy>(
-    t: &mut TableReader<'_>,
-    key: &'static str,
-    choices: &[(&'static str, T)],
-    issues: &mut Issues,
-) -> Option<T> {
-    let s = t.string(key, issues)?;
-    if let Some((_, v)) = choices
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(&s.value))
-    {
-        return Some(*v);
-    }
-    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-    let help = match did_you_mean(&s.value, names.iter().copied()) {
-        Some(n) => format!("did you mean \"{n}\"?"),
-        None => format!("use one of: {}", names.join(", ")),
-    };
-    issues.push(
-        s.span,
-        format!("`sync.{key}` cannot be \"{}\"", s.value),
-        "unknown value",
-        Some(help),
-    );
-    None
-}
-
-fn is_org_unit_item(s: &str) -> bool {
-    is_uid(s)
-        || s.strip_prefix("LEVEL-")
-            .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n >= 1) || is_uid(n))
-        || s.strip_prefix("OU_GROUP-").is_some_and(is_uid)
-        || matches!(
-            s,
-            "USER_ORGUNIT" | "USER_ORGUNIT_CHILDREN" | "USER_ORGUNIT_GRANDCHILDREN"
-        )
-}
-
-fn read_sync(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> {
-    let mut t = TableReader::new(v, "sync", SYNC_KEYS, issues)?;
-    let mut s = SyncConfig::default();
-    if let Some(pt) = t.string("period_type", issues) {
-        match pt.value.parse::<PeriodType>() {
-            Ok(v) => s.period_type = Some(Spanned::new(v, pt.span)),
-            Err(()) => {
-                let names = PeriodType::ALL.map(PeriodType::name);
-                let help = match did_you_mean(&pt.value, names) {
-                    Some(n) => format!("did you mean \"{n}\"?"),
-                    None => format!("use a DHIS2 period type: {}", names.join(", ")),
-                };
-                issues.push(
-                    pt.span,
-                    format!("unknown period type \"{}\"", pt.value),
-                    "unknown period type",
-                    Some(help),
-                );
-            }
-        }
-    }
-    if let Some(list) = t.strings("periods", issues) {
-        let mut types: Vec<(RelativeType, Spanned<String>)> = Vec::new();
-        for p in list.value {
-            match period_spec_type(&p.value) {
-                Some(pt) => {
-                    if let Some((first, at)) = types.iter().find(|(t, _)| *t != pt) {
-                        issues.push(
-                            p.span.clone(),
-                            format!(
-                                "`sync.periods` mixes period types: \"{}\" is {pt}, \"{}\" is {first}",
-                                p.value, at.value
-                            ),
-                            "another period type",
-                            Some("one job transfers one period type; data sets of other types get their own job, or use `period_type` with `lookback`".into()),
-                        );
-                    }
-                    types.push((pt, p.clone()));
-                    s.periods.push(p);
-                }
-                None => issues.push(
-                    p.span,
-                    format!("\"{}\" is neither an ISO period nor a relative period", p.value),
-                    "unknown period",
-                    Some("write ISO periods like \"202401\", \"2024Q1\", \"2024W5\" or relative ones like \"LAST_MONTH\", \"LAST_3_MONTHS\"".into()),
-                ),
-            }
-        }
-        if let (Some(pt), Some((first, at))) = (&s.period_type, types.first())
-            && !first.matches(pt.value)
-        {
-            issues.push(
-                at.span.clone(),
-                format!(
-                    "`sync.periods` are {first} but `sync.period_type` is {}",
-                    pt.value
-                ),
-                "disagrees with period_type",
-                Some("keep only one of `period_type` and `periods`, or make them agree".into()),
-            );
-        }
-    }
-    if let Some(l) = t.uint("lookback", 1000, issues) {
-        if !s.periods.is_empty() {
-            issues.push(
-                l.span.clone(),
-                "`sync.lookback` counts periods back from the last complete one and cannot be combined with `sync.periods`",
-                "conflicts with periods",
-                Some("use either explicit `periods` or `period_type` + `lookback`".into()),
-            );
-        }
-        s.lookback = Some(l.value);
-    }
-    if let Some(b) = t.bool("include_current", issues) {
-        s.include_current = b.value;
-    }
-    if let Some(list) = t.strings("org_units", issues) {
-        for ou in &list.value {
-            if !is_org_unit_item(&ou.value) {
-                issues.push(
-                    ou.span.clone(),
-                    format!("\"{}\" is not an org unit item", ou.value),
-                    "expected a UID, LEVEL-n or OU_GROUP-uid",
-                    Some("org units are analytics `ou` items: a UID, `LEVEL-4`, `OU_GROUP-<uid>` or `USER_ORGUNIT`".into()),
-                );
-            }
-        }
-        s.org_units = list.value;
-    }
-    if let Some(v) = one_of(
-        &mut t,
-        "import_strategy",
-        &[
-            ("CREATE_AND_UPDATE", ImportStrategy::CreateAndUpdate),
-            ("CREATE", ImportStrategy::Create),
-            ("UPDATE", ImportStrategy::Update),
-        ],
-        issues,
-    ) {
-        s.import_strategy = v;
-    }
-    if let Some(b) = t.bool("run_analytics", issues) {
-        s.run_analytics = b.value;
-    }
-    if let Some(v) = one_of(
-        &mut t,
-        "stale",
-        &[
-            ("report", Stale::Report),
-            ("zero", Stale::Zero),
-            ("delete", Stale::Delete),
-        ],
-        issues,
-    ) {
-        s.stale = v;
-    }
-    t.finish(issues);
-    Some(s)
-}
-
 fn read_rules(v: toml_span::Value<'_>, issues: &mut Issues) -> Vec<(&'static str, Level)> {
     let Some(mut t) = TableReader::new(v, "rules", &[], issues) else {
         return Vec::new();
@@ -779,6 +551,7 @@ fn read_rules(v: toml_span::Value<'_>, issues: &mut Issues) -> Vec<(&'static str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::period::PeriodType;
 
     fn parse(text: &str) -> Result<Config, Vec<ConfigIssue>> {
         Config::parse(Path::new("/jobs/job.toml"), text.to_string()).map_err(|e| match e {

@@ -231,6 +231,68 @@ impl<'de> TableReader<'de> {
         }
     }
 
+    /// One of a fixed set of names (case-insensitive), with a "did you mean" otherwise.
+    pub fn choice<T: Copy>(
+        &mut self,
+        key: &'static str,
+        choices: &[(&'static str, T)],
+        issues: &mut Issues,
+    ) -> Option<T> {
+        let s = self.string(key, issues)?;
+        if let Some((_, v)) = choices
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&s.value))
+        {
+            return Some(*v);
+        }
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let help = match did_you_mean(&s.value, names.iter().copied()) {
+            Some(n) => format!("did you mean \"{n}\"?"),
+            None => format!("use one of: {}", names.join(", ")),
+        };
+        issues.push(
+            s.span,
+            format!("`{}` cannot be \"{}\"", self.key_name(key), s.value),
+            "unknown value",
+            Some(help),
+        );
+        None
+    }
+
+    /// A duration such as "30s", "15m", "24h" or "2d".
+    pub fn duration(
+        &mut self,
+        key: &'static str,
+        issues: &mut Issues,
+    ) -> Option<std::time::Duration> {
+        let s = self.string(key, issues)?;
+        let parsed = s
+            .value
+            .parse::<jiff::SignedDuration>()
+            .ok()
+            .or_else(|| {
+                // Whole days, which friendly durations leave to calendar spans.
+                let days: i64 = s.value.trim().strip_suffix('d')?.trim().parse().ok()?;
+                days.checked_mul(86_400)
+                    .map(jiff::SignedDuration::from_secs)
+            })
+            .filter(|d| !d.is_negative())
+            .and_then(|d| std::time::Duration::try_from(d).ok());
+        if parsed.is_none() {
+            issues.push(
+                s.span,
+                format!(
+                    "`{}` is not a duration: \"{}\"",
+                    self.key_name(key),
+                    s.value
+                ),
+                "expected a duration",
+                Some("write it like \"90s\", \"15m\", \"24h\" or \"2d\"".into()),
+            );
+        }
+        parsed
+    }
+
     /// The remaining entries, for tables with free keys (like `[rules]`).
     pub fn drain(&mut self) -> Vec<(Spanned<String>, Value<'de>)> {
         std::mem::take(&mut self.table)

@@ -194,6 +194,60 @@ impl Client {
         }
     }
 
+    /// POST a JSON body. Returns the status and body of a 2xx answer, and of a 409 when
+    /// `conflict_is_answer` (imports answer conflicts with 409 on 2.38+); other statuses
+    /// become errors. Retried only when the connection could not be made: a POST whose
+    /// answer was lost may have been applied.
+    pub fn post_json<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        body: &B,
+        conflict_is_answer: bool,
+    ) -> Result<(StatusCode, bytes::Bytes), RemoteError> {
+        let mut url = self.api_url(path);
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let payload = serde_json::to_vec(body).map_err(|e| RemoteError::BadResponse {
+            url: url.to_string(),
+            message: format!("cannot encode the request: {e}"),
+        })?;
+        let mut attempt = 0;
+        loop {
+            let permit = self.limit.acquire();
+            let req = self.authorize(
+                self.http
+                    .post(url.clone())
+                    .header(ACCEPT, "application/json")
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(payload.clone()),
+            );
+            match req.send() {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let resp = if conflict_is_answer && status == StatusCode::CONFLICT {
+                        resp
+                    } else {
+                        self.check(&url, resp)?
+                    };
+                    let body = resp
+                        .bytes()
+                        .map_err(|e| transport_error(&url, &e, self.opts.timeout))?;
+                    drop(permit);
+                    return Ok((status, body));
+                }
+                Err(e) if e.is_connect() && attempt < self.opts.retries => {
+                    drop(permit);
+                    std::thread::sleep(self.opts.backoff * 2u32.saturating_pow(attempt));
+                    attempt += 1;
+                }
+                Err(e) => return Err(transport_error(&url, &e, self.opts.timeout)),
+            }
+        }
+    }
+
     /// Map a response to success or a `RemoteError`.
     pub fn check(&self, url: &Url, resp: Response) -> Result<Response, RemoteError> {
         let status = resp.status();

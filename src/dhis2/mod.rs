@@ -1,8 +1,11 @@
 //! Talking to DHIS2 instances: client (auth, retries, errors), version, metadata.
 
+pub mod analytics;
 pub mod auth;
 pub mod client;
+pub mod data;
 pub mod error;
+pub mod import;
 mod limit;
 pub mod metadata;
 pub mod pool;

@@ -1,5 +1,11 @@
 //! DHIS2 period types, ISO period strings and relative periods.
 
+mod dates;
+mod relative;
+
+pub use dates::Period;
+pub use relative::expand;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -77,81 +83,22 @@ impl PeriodType {
         }
     }
 
-    /// The period type of an ISO period string (`202401` → Monthly), per DHIS2's
-    /// `DateUnitType` patterns. `None` when the string is no ISO period.
+    /// The period type of an ISO period string (`202401` → Monthly); `None` when the
+    /// string is no valid ISO period.
     pub fn of_iso(iso: &str) -> Option<PeriodType> {
-        let (year, rest) = split_year(iso)?;
-        let _ = year;
-        let digits = |s: &str, min: u32, max: u32, width: std::ops::RangeInclusive<usize>| {
-            width.contains(&s.len())
-                && s.bytes().all(|b| b.is_ascii_digit())
-                && s.parse::<u32>().is_ok_and(|n| (min..=max).contains(&n))
-        };
-        let t = match rest {
-            "" => PeriodType::Yearly,
-            "April" => PeriodType::FinancialApril,
-            "July" => PeriodType::FinancialJuly,
-            "Oct" => PeriodType::FinancialOct,
-            "Nov" => PeriodType::FinancialNov,
-            _ => {
-                let prefixed = [
-                    ("BiW", PeriodType::BiWeekly, 1, 27, 1..=2),
-                    ("WedW", PeriodType::WeeklyWednesday, 1, 53, 1..=2),
-                    ("ThuW", PeriodType::WeeklyThursday, 1, 53, 1..=2),
-                    ("SatW", PeriodType::WeeklySaturday, 1, 53, 1..=2),
-                    ("SunW", PeriodType::WeeklySunday, 1, 53, 1..=2),
-                    ("W", PeriodType::Weekly, 1, 53, 1..=2),
-                    ("NovQ", PeriodType::QuarterlyNov, 1, 4, 1..=1),
-                    ("Q", PeriodType::Quarterly, 1, 4, 1..=1),
-                    ("AprilS", PeriodType::SixMonthlyApril, 1, 2, 1..=1),
-                    ("NovS", PeriodType::SixMonthlyNov, 1, 2, 1..=1),
-                    ("S", PeriodType::SixMonthly, 1, 2, 1..=1),
-                ];
-                if let Some((_, t, ..)) = prefixed.iter().find(|(p, _, min, max, width)| {
-                    rest.strip_prefix(p)
-                        .is_some_and(|n| digits(n, *min, *max, width.clone()))
-                }) {
-                    *t
-                } else if let Some(m) = rest.strip_suffix('B') {
-                    if digits(m, 1, 12, 2..=2) {
-                        PeriodType::BiMonthly
-                    } else {
-                        return None;
-                    }
-                } else if digits(rest, 1, 12, 2..=2)
-                    || rest
-                        .strip_prefix('-')
-                        .is_some_and(|m| digits(m, 1, 12, 2..=2))
-                {
-                    PeriodType::Monthly
-                } else if rest.len() == 4
-                    && digits(&rest[..2], 1, 12, 2..=2)
-                    && digits(&rest[2..], 1, 31, 2..=2)
-                    || rest.len() == 6
-                        && rest.as_bytes()[0] == b'-'
-                        && rest.as_bytes()[3] == b'-'
-                        && digits(&rest[1..3], 1, 12, 2..=2)
-                        && digits(&rest[4..], 1, 31, 2..=2)
-                {
-                    PeriodType::Daily
-                } else {
-                    return None;
-                }
-            }
-        };
-        Some(t)
+        Period::parse(iso).map(|p| p.ptype)
     }
-}
 
-fn split_year(iso: &str) -> Option<(u32, &str)> {
-    if iso.len() < 4 || !iso.is_char_boundary(4) {
-        return None;
+    /// Financial year types (their relative periods follow a system setting).
+    pub fn is_financial(self) -> bool {
+        matches!(
+            self,
+            PeriodType::FinancialApril
+                | PeriodType::FinancialJuly
+                | PeriodType::FinancialOct
+                | PeriodType::FinancialNov
+        )
     }
-    let (y, rest) = iso.split_at(4);
-    if !y.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((y.parse().ok()?, rest))
 }
 
 impl fmt::Display for PeriodType {
@@ -184,13 +131,7 @@ impl RelativeType {
     pub fn matches(self, t: PeriodType) -> bool {
         match self {
             RelativeType::Exact(e) => e == t,
-            RelativeType::FinancialYear => matches!(
-                t,
-                PeriodType::FinancialApril
-                    | PeriodType::FinancialJuly
-                    | PeriodType::FinancialOct
-                    | PeriodType::FinancialNov
-            ),
+            RelativeType::FinancialYear => t.is_financial(),
         }
     }
 }

@@ -7,8 +7,11 @@
 // Handlers answer errors as ready responses; their size does not matter in a test fake.
 #![allow(clippy::result_large_err)]
 
+pub mod analytics;
+pub mod datavalues;
 pub mod fields;
 pub mod filter;
+pub mod periods;
 mod store;
 
 use std::collections::BTreeMap;
@@ -74,10 +77,54 @@ pub struct Logged {
     pub accept_encoding: String,
 }
 
+/// Data of the fake: PI values the source's analytics answers from, and the values,
+/// registrations and messages the target stores.
+#[derive(Debug)]
+pub struct DataState {
+    /// The server's date (`yyyy-MM-dd`) for `created`/`lastUpdated`.
+    pub today: String,
+    pub last_analytics: String,
+    /// (PI, ISO period, org unit) -> value, for the analytics export.
+    pub pi_values: BTreeMap<(String, String, String), f64>,
+    pub values: BTreeMap<datavalues::Key, datavalues::Stored>,
+    /// (data set, period, org unit) -> registration.
+    pub registrations: BTreeMap<(String, String, String), Value>,
+    pub messages: Vec<Value>,
+    pub strict: datavalues::Strict,
+    /// Analytics jobs: id -> polls so far.
+    pub analytics_jobs: BTreeMap<String, u32>,
+    /// Polls a triggered analytics job takes to finish.
+    pub analytics_runs_for: u32,
+    pub analytics_fails: bool,
+    /// Real (not dry-run) imports applied.
+    pub imports: u32,
+    pub next_id: u64,
+}
+
+impl Default for DataState {
+    fn default() -> Self {
+        DataState {
+            today: "2026-11-24".into(),
+            last_analytics: "2026-11-24T02:00:00.000".into(),
+            pi_values: BTreeMap::new(),
+            values: BTreeMap::new(),
+            registrations: BTreeMap::new(),
+            messages: Vec::new(),
+            strict: datavalues::Strict::default(),
+            analytics_jobs: BTreeMap::new(),
+            analytics_runs_for: 2,
+            analytics_fails: false,
+            imports: 0,
+            next_id: 0,
+        }
+    }
+}
+
 pub struct Shared {
     pub version: Version,
     pub context_path: String,
     pub store: RwLock<Store>,
+    pub data: Mutex<DataState>,
     users: Vec<(String, String)>,
     tokens: Vec<String>,
     pub log: Mutex<Vec<Logged>>,
@@ -136,6 +183,7 @@ impl Builder {
             version: self.version,
             context_path: self.context_path.clone(),
             store: RwLock::new(Store::from_files(self.files)),
+            data: Mutex::new(DataState::default()),
             users: self.users,
             tokens: self.tokens,
             log: Mutex::new(Vec::new()),
@@ -187,6 +235,39 @@ pub struct FakeDhis2 {
 impl FakeDhis2 {
     pub fn requests(&self) -> Vec<Logged> {
         self.shared.log.lock().expect("log").clone()
+    }
+
+    /// Requests other than GET (writes).
+    pub fn writes(&self) -> Vec<Logged> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+
+    /// Change the data state (PI values, stored values, settings).
+    pub fn with_data<R>(&self, f: impl FnOnce(&mut DataState) -> R) -> R {
+        f(&mut self.shared.data.lock().expect("data"))
+    }
+
+    /// Set the analytics value of a PI for a period and org unit.
+    pub fn set_pi_value(&self, pi: &str, period: &str, org_unit: &str, value: f64) {
+        self.with_data(|d| {
+            d.pi_values
+                .insert((pi.into(), period.into(), org_unit.into()), value)
+        });
+    }
+
+    pub fn remove_pi_value(&self, pi: &str, period: &str, org_unit: &str) {
+        self.with_data(|d| {
+            d.pi_values
+                .remove(&(pi.to_string(), period.to_string(), org_unit.to_string()))
+        });
+    }
+
+    /// Stored (not deleted) target values: (DE, period, OU, COC, AOC) UIDs -> value.
+    pub fn stored(&self) -> BTreeMap<datavalues::Key, String> {
+        self.with_data(|d| datavalues::snapshot(&d.values))
     }
 }
 
@@ -351,7 +432,7 @@ fn route(
     path: &str,
     query: &str,
     headers: &HeaderMap,
-    _body: &[u8],
+    body: &[u8],
 ) -> Response {
     let Some(rest) = path.strip_prefix(s.context_path.as_str()) else {
         return web_message(s.version, StatusCode::NOT_FOUND, "Not found", None);
@@ -373,11 +454,12 @@ fn route(
     }
     // An API version in the path (`/api/41/...`).
     let mut segments: Vec<&str> = api.trim_end_matches('/').split('/').collect();
+    let mut path_version = None;
     if segments
         .first()
         .is_some_and(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_digit()))
     {
-        segments.remove(0);
+        path_version = segments.remove(0).parse::<u32>().ok();
     }
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
@@ -388,6 +470,15 @@ fn route(
         .unwrap_or("");
     match (method.clone(), resource, &segments[1..]) {
         (Method::GET, "system", ["info"]) => json_response(StatusCode::OK, &system_info(s)),
+        (Method::GET, "analytics", ["dataValueSet.json"]) => analytics::data_value_set(s, &params),
+        (Method::POST | Method::PUT, "resourceTables", ["analytics"]) => analytics::trigger(s),
+        (Method::GET, "system", ["tasks", _, id]) => analytics::tasks(s, id),
+        (Method::GET, "dataValueSets", []) => datavalues::read(s, &params),
+        (Method::POST, "dataValueSets", []) => datavalues::import(s, path_version, &params, body),
+        (Method::POST, "completeDataSetRegistrations", []) => {
+            datavalues::complete(s, path_version, body)
+        }
+        (Method::POST, "messageConversations", []) => datavalues::message(s, body),
         (Method::GET, "me", []) => json_response(StatusCode::OK, &me(s.version)),
         (Method::GET, collection, []) => {
             let store = s.store.read().expect("store");
@@ -411,7 +502,7 @@ fn system_info(s: &Shared) -> Value {
         "calendar": "iso8601",
         "dateFormat": "yyyy-mm-dd",
         "serverTimeZoneId": "Etc/UTC",
-        "lastAnalyticsTableSuccess": "2026-11-24T02:00:00.000",
+        "lastAnalyticsTableSuccess": s.data.lock().expect("data").last_analytics,
         "intervalSinceLastAnalyticsTableSuccess": "7 h, 0 m, 0 s",
         "systemId": "eed3d451-4ff5-4193-b951-ffcc68954299",
         "systemName": "Fake DHIS2",

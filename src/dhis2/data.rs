@@ -1,0 +1,281 @@
+//! Data endpoints: the analytics export of program indicator values
+//! (`/api/analytics/dataValueSet.json`, §4), reading stored values
+//! (`GET /api/dataValueSets`, §7.1), importing them (`POST /api/dataValueSets`, §6),
+//! completing data sets (§7.2) and sending messages (§7.3).
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::client::Client;
+use super::error::RemoteError;
+use super::import::{ImportSummary, parse_summary};
+use super::version::Version;
+use crate::idscheme::IdScheme;
+
+/// A data value as DHIS2 writes it (analytics export, dataValueSets read) and reads it
+/// (import payload). Absent COC/AOC mean the default combo.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataValue {
+    pub data_element: String,
+    pub period: String,
+    pub org_unit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_option_combo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_option_combo: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Only on reads with `includeDeleted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+}
+
+/// DHIS2 writes values as strings; accept numbers too, as their text.
+fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct DataValues {
+    #[serde(default, rename = "dataValues")]
+    data_values: Vec<DataValue>,
+}
+
+/// One analytics export request: PIs × periods × org units.
+#[derive(Debug, Clone)]
+pub struct ExportQuery {
+    pub dx: Vec<String>,
+    pub pe: Vec<String>,
+    pub ou: Vec<String>,
+    /// The mapping attribute whose value becomes the data element.
+    pub attribute: Option<String>,
+    pub org_unit_scheme: IdScheme,
+}
+
+impl ExportQuery {
+    /// Query parameters for the source's version: 2.41+ names the scheme of data items
+    /// (`outputDataItemIdScheme`); older versions only know `outputIdScheme`, which then
+    /// also applies to org units unless `outputOrgUnitIdScheme` pins them (§4.1, §4.2).
+    pub fn params(&self, version: Option<Version>) -> Vec<(&'static str, String)> {
+        let mut q = vec![
+            ("dimension", format!("dx:{}", self.dx.join(";"))),
+            ("dimension", format!("pe:{}", self.pe.join(";"))),
+            ("dimension", format!("ou:{}", self.ou.join(";"))),
+        ];
+        if let Some(a) = &self.attribute {
+            let scheme = format!("ATTRIBUTE:{a}");
+            if version.is_some_and(|v| v.at_least(41)) {
+                q.push(("outputDataItemIdScheme", scheme));
+            } else {
+                q.push(("outputIdScheme", scheme));
+            }
+        }
+        q.push(("outputOrgUnitIdScheme", self.org_unit_scheme.to_string()));
+        q
+    }
+}
+
+/// Run one analytics export.
+pub fn export(
+    client: &Client,
+    query: &ExportQuery,
+    version: Option<Version>,
+) -> Result<Vec<DataValue>, RemoteError> {
+    let params = query.params(version);
+    let f = client.get("analytics/dataValueSet.json", &params)?;
+    let url = f.url.clone();
+    // Streamed: the body is parsed as it arrives.
+    let reader = std::io::BufReader::new(f.response);
+    let dvs: DataValues =
+        serde_json::from_reader(reader).map_err(|e| RemoteError::BadResponse {
+            url: url.to_string(),
+            message: format!("unreadable analytics export: {e}"),
+        })?;
+    Ok(dvs.data_values)
+}
+
+/// What to read of the target's stored values.
+#[derive(Debug, Clone)]
+pub struct ReadQuery {
+    pub data_sets: Vec<String>,
+    pub periods: Vec<String>,
+    pub org_units: Vec<String>,
+}
+
+/// Read stored values (UIDs throughout).
+pub fn read_values(client: &Client, query: &ReadQuery) -> Result<Vec<DataValue>, RemoteError> {
+    let mut q: Vec<(&str, String)> = Vec::new();
+    q.extend(query.data_sets.iter().map(|d| ("dataSet", d.clone())));
+    q.extend(query.periods.iter().map(|p| ("period", p.clone())));
+    q.extend(query.org_units.iter().map(|o| ("orgUnit", o.clone())));
+    let f = client.get("dataValueSets.json", &q)?;
+    let url = f.url.clone();
+    let reader = std::io::BufReader::new(f.response);
+    let dvs: DataValues =
+        serde_json::from_reader(reader).map_err(|e| RemoteError::BadResponse {
+            url: url.to_string(),
+            message: format!("unreadable data values: {e}"),
+        })?;
+    Ok(dvs.data_values)
+}
+
+/// Id schemes and strategy of an import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub data_element_scheme: IdScheme,
+    pub category_option_combo_scheme: IdScheme,
+    pub org_unit_scheme: IdScheme,
+    /// `CREATE_AND_UPDATE`, `CREATE`, `UPDATE` or `DELETE`.
+    pub strategy: &'static str,
+    pub dry_run: bool,
+}
+
+impl ImportOptions {
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("dataElementIdScheme", self.data_element_scheme.to_string()),
+            // Attribute option combos are resolved with this scheme too (§6.2).
+            (
+                "categoryOptionComboIdScheme",
+                self.category_option_combo_scheme.to_string(),
+            ),
+            ("orgUnitIdScheme", self.org_unit_scheme.to_string()),
+            ("importStrategy", self.strategy.to_string()),
+            ("dryRun", self.dry_run.to_string()),
+        ]
+    }
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    #[serde(rename = "dataValues")]
+    data_values: &'a [DataValue],
+}
+
+/// Import one chunk of values; the summary of either answer shape.
+pub fn import(
+    client: &Client,
+    values: &[DataValue],
+    opts: &ImportOptions,
+) -> Result<ImportSummary, RemoteError> {
+    let (_, body) = client.post_json(
+        "dataValueSets",
+        &opts.params(),
+        &Payload {
+            data_values: values,
+        },
+        true,
+    )?;
+    parse_summary(&body).map_err(|message| RemoteError::BadResponse {
+        url: client.api_url("dataValueSets").to_string(),
+        message,
+    })
+}
+
+/// A data set registration (§7.2: note `organisationUnit`, not `orgUnit`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub data_set: String,
+    pub period: String,
+    pub organisation_unit: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute_option_combo: Option<String>,
+    pub completed: bool,
+    pub stored_by: String,
+}
+
+/// Mark data sets complete; ids are UIDs.
+pub fn complete(client: &Client, regs: &[Registration]) -> Result<ImportSummary, RemoteError> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(rename = "completeDataSetRegistrations")]
+        registrations: &'a [Registration],
+    }
+    let (_, body) = client.post_json(
+        "completeDataSetRegistrations",
+        &[("importStrategy", "CREATE_AND_UPDATE".to_string())],
+        &Body {
+            registrations: regs,
+        },
+        true,
+    )?;
+    parse_summary(&body).map_err(|message| RemoteError::BadResponse {
+        url: client.api_url("completeDataSetRegistrations").to_string(),
+        message,
+    })
+}
+
+/// Send a DHIS2 message to users and user groups.
+pub fn send_message(
+    client: &Client,
+    subject: &str,
+    text: &str,
+    users: &[String],
+    user_groups: &[String],
+) -> Result<(), RemoteError> {
+    #[derive(Serialize)]
+    struct Id<'a> {
+        id: &'a str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Message<'a> {
+        subject: &'a str,
+        text: &'a str,
+        users: Vec<Id<'a>>,
+        user_groups: Vec<Id<'a>>,
+    }
+    let msg = Message {
+        subject,
+        text,
+        users: users.iter().map(|u| Id { id: u }).collect(),
+        user_groups: user_groups.iter().map(|g| Id { id: g }).collect(),
+    };
+    client.post_json("messageConversations", &[], &msg, false)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_params_follow_the_version() {
+        let q = ExportQuery {
+            dx: vec!["piA".into(), "piB".into()],
+            pe: vec!["202401".into()],
+            ou: vec!["ouA".into(), "LEVEL-3".into()],
+            attribute: Some("vudyDP7jUy5".into()),
+            org_unit_scheme: IdScheme::Uid,
+        };
+        let p41 = q.params(Some(Version::new(2, 41, 0)));
+        assert!(p41.contains(&("outputDataItemIdScheme", "ATTRIBUTE:vudyDP7jUy5".into())));
+        assert!(p41.contains(&("dimension", "ou:ouA;LEVEL-3".into())));
+        let p38 = q.params(Some(Version::new(2, 38, 1)));
+        assert!(p38.contains(&("outputIdScheme", "ATTRIBUTE:vudyDP7jUy5".into())));
+        assert!(p38.contains(&("outputOrgUnitIdScheme", "UID".into())));
+        assert!(!p38.iter().any(|(k, _)| *k == "outputDataItemIdScheme"));
+    }
+
+    #[test]
+    fn values_read_with_explicit_nulls_and_numbers() {
+        let v: DataValues = serde_json::from_str(
+            r#"{"dataValues":[{"dataElement":"a","period":"202401","orgUnit":"o","categoryOptionCombo":null,
+                "attributeOptionCombo":"x","value":12,"storedBy":null,"comment":null,"followup":false}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.data_values[0].value.as_deref(), Some("12"));
+        assert_eq!(v.data_values[0].category_option_combo, None);
+    }
+}

@@ -1,0 +1,149 @@
+//! Import answers of `POST /api/dataValueSets` and `/api/completeDataSetRegistrations`:
+//! a bare `ImportSummary` (2.36–2.37, always HTTP 200) or one wrapped in a `WebMessage`
+//! (2.38+, HTTP 200 or 409). dhis2-api.md §6.5.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct ImportCount {
+    #[serde(default)]
+    pub imported: u64,
+    #[serde(default)]
+    pub updated: u64,
+    #[serde(default)]
+    pub ignored: u64,
+    #[serde(default)]
+    pub deleted: u64,
+}
+
+impl ImportCount {
+    pub fn add(&mut self, o: ImportCount) {
+        self.imported += o.imported;
+        self.updated += o.updated;
+        self.ignored += o.ignored;
+        self.deleted += o.deleted;
+    }
+}
+
+/// One conflict. 2.36 gives only `object` and `value`; 2.37+ add `objects`,
+/// `errorCode`, `property` and the 0-based `indexes` of the values concerned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conflict {
+    #[serde(default)]
+    pub object: Option<String>,
+    #[serde(default)]
+    pub objects: BTreeMap<String, String>,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub property: Option<String>,
+    #[serde(default)]
+    pub indexes: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    /// `SUCCESS`, `WARNING` or `ERROR`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub import_count: ImportCount,
+    #[serde(default)]
+    pub conflicts: Vec<Conflict>,
+    /// 2.39+.
+    #[serde(default)]
+    pub rejected_indexes: Vec<usize>,
+}
+
+impl ImportSummary {
+    /// The import was aborted as a whole (data-set level failure or exception).
+    pub fn aborted(&self) -> bool {
+        self.status == "ERROR"
+    }
+}
+
+/// Read an import answer of either shape.
+pub fn parse_summary(body: &[u8]) -> Result<ImportSummary, String> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        response: Option<serde_json::Value>,
+        #[serde(rename = "responseType")]
+        response_type: Option<String>,
+        message: Option<String>,
+    }
+    let env: Envelope = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let inner = match (env.response, env.response_type) {
+        (Some(r), _) => r,
+        (None, Some(_)) => {
+            return serde_json::from_slice(body)
+                .map_err(|e| format!("unreadable import summary: {e}"));
+        }
+        (None, None) => {
+            return Err(format!(
+                "no import summary in the answer{}",
+                env.message.map(|m| format!(": {m}")).unwrap_or_default()
+            ));
+        }
+    };
+    serde_json::from_value(inner).map_err(|e| format!("unreadable import summary: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_2_36_summary() {
+        let s = parse_summary(
+            br#"{"responseType":"ImportSummary","status":"WARNING","importCount":{"imported":2,"updated":0,"ignored":1,"deleted":0},
+                "conflicts":[{"object":"DE_UNKNOWN","value":"Data element not found or not accessible"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.import_count.imported, 2);
+        assert_eq!(s.conflicts[0].object.as_deref(), Some("DE_UNKNOWN"));
+        assert!(s.conflicts[0].indexes.is_empty());
+    }
+
+    #[test]
+    fn wrapped_2_41_summary() {
+        let s = parse_summary(
+            br#"{"httpStatus":"Conflict","httpStatusCode":409,"status":"WARNING","message":"One more conflicts encountered, please check import summary.",
+                "response":{"responseType":"ImportSummary","status":"WARNING","importCount":{"imported":1,"updated":0,"ignored":1,"deleted":0},
+                "conflicts":[{"object":"fbfJHSPpUQD","objects":{"dataElement":"fbfJHSPpUQD"},"value":"Value must match value type","errorCode":"E7619","property":"value","indexes":[1]}],
+                "rejectedIndexes":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.status, "WARNING");
+        assert_eq!(s.conflicts[0].indexes, vec![1]);
+        assert_eq!(s.conflicts[0].error_code.as_deref(), Some("E7619"));
+        assert_eq!(s.rejected_indexes, vec![1]);
+    }
+
+    #[test]
+    fn android_sdk_example_parses() {
+        // Shape of a real answer kept by the DHIS2 Android SDK (shared fixtures).
+        let s = parse_summary(
+            br#"{"responseType":"ImportSummary","status":"SUCCESS","importOptions":{"idSchemes":{},"dryRun":false},
+                "description":"Import process completed successfully","importCount":{"imported":0,"updated":0,"ignored":0,"deleted":0},
+                "dataSetComplete":"false"}"#,
+        )
+        .unwrap();
+        assert!(!s.aborted());
+    }
+
+    #[test]
+    fn other_answers_are_rejected() {
+        assert!(
+            parse_summary(br#"{"httpStatus":"Forbidden","message":"Access is denied"}"#).is_err()
+        );
+        assert!(parse_summary(b"<html>").is_err());
+    }
+}
