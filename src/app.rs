@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use crate::check;
 use crate::cli::{
-    CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SideArg, SnapshotArgs,
+    CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SideArg, SnapshotArgs, SyncArgs,
 };
 use crate::config::{Config, EndpointConfig};
 use crate::dhis2::Side;
@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     let human = human_options(cli.color, out_tty);
     match cli.command {
         Command::Check(args) => run_check(args, &human),
+        Command::Sync(args) => run_sync(args, human),
         Command::Snapshot(args) => run_snapshot(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
@@ -138,6 +139,39 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
     } else {
         0
     })
+}
+
+fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
+    let cfg = job_config(args.config.as_deref(), args.source.as_deref(), args.target.as_deref(), &[])?;
+    let as_of = match &args.as_of {
+        Some(d) => Some(d.parse::<jiff::civil::Date>().map_err(|e| {
+            Error::usage(format!("invalid --as-of `{d}`: {e}"), Some("write the day as YYYY-MM-DD".to_string()))
+        })?),
+        None => None,
+    };
+    let job = args
+        .config
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sync".to_string());
+    let opts = crate::sync::Options {
+        dry_run: args.dry_run,
+        yes: args.yes,
+        out: args.out,
+        from: args.from,
+        periods: args.periods,
+        as_of,
+        format: match args.format {
+            Format::Human => crate::sync::log::LogFormat::Human,
+            Format::Json => crate::sync::log::LogFormat::Json,
+        },
+        interactive: crate::sync::interactive(),
+        report: args.report,
+        job,
+        human,
+    };
+    crate::sync::sync(&cfg, &opts)
 }
 
 fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {

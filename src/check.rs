@@ -10,7 +10,7 @@ use crate::dhis2::Side;
 use crate::dhis2::metadata::Needs;
 use crate::error::Error;
 use crate::idscheme::is_uid;
-use crate::input::{Loaded, load};
+use crate::input::{Loaded, Remote, load};
 use crate::report::Report;
 use crate::rules::{self, Context};
 
@@ -20,11 +20,22 @@ pub struct Pair {
     pub source: Catalog,
     pub target: Option<Catalog>,
     pub report_sides: (crate::input::SideInfo, crate::input::SideInfo),
+    pub source_remote: Option<Remote>,
+    pub target_remote: Option<Remote>,
 }
 
 impl Pair {
     pub fn target(&self) -> &Catalog {
         self.target.as_ref().unwrap_or(&self.source)
+    }
+
+    /// The target instance (the source's when one instance is both).
+    pub fn target_remote(&self) -> Option<&Remote> {
+        if self.target.is_some() {
+            self.target_remote.as_ref()
+        } else {
+            self.source_remote.as_ref()
+        }
     }
 }
 
@@ -51,6 +62,8 @@ pub fn load_pair(config: &Config) -> Result<Pair, Error> {
                 source: Catalog::new(loaded.metadata),
                 target: None,
                 report_sides: (info.clone(), info),
+                source_remote: loaded.remote,
+                target_remote: None,
             })
         }
         Some(target) => {
@@ -59,6 +72,8 @@ pub fn load_pair(config: &Config) -> Result<Pair, Error> {
                 report_sides: (s.info, t.info),
                 source: Catalog::new(s.metadata),
                 target: Some(Catalog::new(t.metadata)),
+                source_remote: s.remote,
+                target_remote: t.remote,
             })
         }
     }
@@ -149,6 +164,11 @@ pub fn validate_config_refs(config: &Config, source: &Catalog) -> Result<(), Err
 
 /// Run the check on a loaded pair.
 pub fn check_pair(config: &Config, pair: &Pair) -> Result<Report, Error> {
+    check_with_context(config, pair).map(|(_, report)| report)
+}
+
+/// Run the check and keep what it computed (mappings, graph) for the sync.
+pub fn check_with_context<'a>(config: &'a Config, pair: &'a Pair) -> Result<(Context<'a>, Report), Error> {
     validate_config_refs(config, &pair.source)?;
     let cx = Context::build(&pair.source, pair.target(), config);
     let findings = rules::run(&cx, &config.rules);
@@ -164,13 +184,14 @@ pub fn check_pair(config: &Config, pair: &Pair) -> Result<Report, Error> {
         })
         .map(|r| r.code)
         .collect();
-    Ok(Report::new(
+    let report = Report::new(
         pair.report_sides.0.clone(),
         pair.report_sides.1.clone(),
         cx.mappings.len(),
         findings,
         off,
-    ))
+    );
+    Ok((cx, report))
 }
 
 /// Load and check.

@@ -38,6 +38,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// Check the mapping and print every defect
     Check(CheckArgs),
+    /// Transfer program indicator values to the aggregate instance, when the check passes
+    Sync(SyncArgs),
     /// Write the metadata the checks need as a DHIS2 metadata JSON file
     Snapshot(SnapshotArgs),
     /// List the rules
@@ -67,6 +69,53 @@ pub struct CheckArgs {
     /// Set a rule's level: NAME=error|warning|note|off (repeatable; NAME may be a code)
     #[arg(long = "rule", value_name = "NAME=LEVEL")]
     pub rules: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// TOML job config (see README "Config"); flags override it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Source (tracker): a DHIS2 base URL (or a metadata file with --from)
+    #[arg(long, value_name = "URL|FILE")]
+    pub source: Option<String>,
+
+    /// Target (aggregate): a DHIS2 base URL (or a metadata file with --out); defaults to the source
+    #[arg(long, value_name = "URL|FILE")]
+    pub target: Option<String>,
+
+    /// Period to transfer, ISO (202401, 2024Q1, 2024W5) or relative (LAST_MONTH); repeatable; replaces sync.periods
+    #[arg(long = "period", value_name = "ISO|RELATIVE")]
+    pub periods: Vec<String>,
+
+    /// Stop after the server-side dry run: nothing is written
+    #[arg(long, conflicts_with = "out")]
+    pub dry_run: bool,
+
+    /// Import without asking (needed when there is no terminal, e.g. cron or CI)
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Write the verified dataValueSet to FILE instead of importing (for the Import/Export app)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Import a dataValueSet file (as written by --out) instead of exporting, after the same verification
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// Log format: human lines on stderr, or JSON lines on stdout
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Plan periods as of this day (YYYY-MM-DD) instead of today, e.g. to backfill
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Write the run report to FILE (replaces sync.report)
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

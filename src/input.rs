@@ -21,6 +21,15 @@ pub struct SideInfo {
 pub struct Loaded {
     pub metadata: Metadata,
     pub info: SideInfo,
+    /// The instance's client and version, when the side is a URL.
+    pub remote: Option<Remote>,
+}
+
+/// A live instance: its client and the version it reported.
+#[derive(Debug)]
+pub struct Remote {
+    pub client: Client,
+    pub version: Option<crate::dhis2::Version>,
 }
 
 /// A client for an instance, with credentials from the side's environment variables.
@@ -77,6 +86,7 @@ pub fn load(side: Side, endpoint: &EndpointConfig, needs: Needs) -> Result<Loade
                     location: path.display().to_string(),
                     dhis2_version,
                 },
+                remote: None,
             })
         }
         Location::Url(_) => {
@@ -92,6 +102,7 @@ pub fn load(side: Side, endpoint: &EndpointConfig, needs: Needs) -> Result<Loade
                     location: endpoint.location.to_string(),
                     dhis2_version,
                 },
+                remote: Some(Remote { client, version }),
             })
         }
     }
