@@ -142,10 +142,18 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
 }
 
 fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
-    let cfg = job_config(args.config.as_deref(), args.source.as_deref(), args.target.as_deref(), &[])?;
+    let cfg = job_config(
+        args.config.as_deref(),
+        args.source.as_deref(),
+        args.target.as_deref(),
+        &[],
+    )?;
     let as_of = match &args.as_of {
         Some(d) => Some(d.parse::<jiff::civil::Date>().map_err(|e| {
-            Error::usage(format!("invalid --as-of `{d}`: {e}"), Some("write the day as YYYY-MM-DD".to_string()))
+            Error::usage(
+                format!("invalid --as-of `{d}`: {e}"),
+                Some("write the day as YYYY-MM-DD".to_string()),
+            )
         })?),
         None => None,
     };

@@ -168,7 +168,10 @@ pub fn check_pair(config: &Config, pair: &Pair) -> Result<Report, Error> {
 }
 
 /// Run the check and keep what it computed (mappings, graph) for the sync.
-pub fn check_with_context<'a>(config: &'a Config, pair: &'a Pair) -> Result<(Context<'a>, Report), Error> {
+pub fn check_with_context<'a>(
+    config: &'a Config,
+    pair: &'a Pair,
+) -> Result<(Context<'a>, Report), Error> {
     validate_config_refs(config, &pair.source)?;
     let cx = Context::build(&pair.source, pair.target(), config);
     let findings = rules::run(&cx, &config.rules);

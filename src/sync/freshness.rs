@@ -55,7 +55,10 @@ pub fn run(client: &Client, cfg: &SyncConfig, tick: &dyn Fn(&str)) -> Result<Run
         if started.elapsed() >= cfg.analytics_timeout {
             return Ok(Run::TimedOut);
         }
-        std::thread::sleep(cfg.analytics_poll.min(cfg.analytics_timeout.saturating_sub(started.elapsed())));
+        std::thread::sleep(
+            cfg.analytics_poll
+                .min(cfg.analytics_timeout.saturating_sub(started.elapsed())),
+        );
     }
 }
 

@@ -55,7 +55,11 @@ impl From<ImportCount> for Counts {
 
 /// The batches for a set of changes: new and changed values (and stale ones set to zero)
 /// with the job's strategy; stale ones to delete with DELETE.
-pub fn batches(changes: &[Change], strategy: &'static str, stale: crate::config::Stale) -> Vec<Batch> {
+pub fn batches(
+    changes: &[Change],
+    strategy: &'static str,
+    stale: crate::config::Stale,
+) -> Vec<Batch> {
     let mut write = Batch {
         strategy,
         rows: Vec::new(),
@@ -86,14 +90,22 @@ pub fn batches(changes: &[Change], strategy: &'static str, stale: crate::config:
             _ => {}
         }
     }
-    [write, delete].into_iter().filter(|b| !b.rows.is_empty()).collect()
+    [write, delete]
+        .into_iter()
+        .filter(|b| !b.rows.is_empty())
+        .collect()
 }
 
 /// The rows of a chunk a conflict concerns: its indexes (2.37+), else the rows with a
 /// field equal to the conflict's object (2.36).
 fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue]) -> Vec<usize> {
     if !conflict.indexes.is_empty() {
-        return conflict.indexes.iter().copied().filter(|&i| i < rows.len()).collect();
+        return conflict
+            .indexes
+            .iter()
+            .copied()
+            .filter(|&i| i < rows.len())
+            .collect();
     }
     let Some(object) = conflict.object.as_deref() else {
         return Vec::new();
@@ -112,7 +124,12 @@ fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue]) -> V
         .collect()
 }
 
-fn trace(cx: &Context<'_>, summary: &ImportSummary, rows: &[DataValue], owners: &[usize]) -> (usize, Vec<SyncIssue>) {
+fn trace(
+    cx: &Context<'_>,
+    summary: &ImportSummary,
+    rows: &[DataValue],
+    owners: &[usize],
+) -> (usize, Vec<SyncIssue>) {
     let mut total = 0;
     let mut issues = Vec::new();
     for c in &summary.conflicts {
@@ -131,7 +148,10 @@ fn trace(cx: &Context<'_>, summary: &ImportSummary, rows: &[DataValue], owners: 
             "fix the cause in the target's metadata or the program indicator named here, then run the sync again",
         );
         issue.values = rows_hit.len().max(1);
-        let mut pis: Vec<crate::diagnostic::ObjectRef> = rows_hit.iter().map(|&i| cx.pi_ref(&cx.mappings[owners[i]])).collect();
+        let mut pis: Vec<crate::diagnostic::ObjectRef> = rows_hit
+            .iter()
+            .map(|&i| cx.pi_ref(&cx.mappings[owners[i]]))
+            .collect();
         pis.sort();
         pis.dedup();
         for p in pis {
@@ -165,7 +185,11 @@ pub fn run(
             strategy: batch.strategy,
             dry_run,
         };
-        for (rows, owners) in batch.rows.chunks(chunk.max(1)).zip(batch.owners.chunks(chunk.max(1))) {
+        for (rows, owners) in batch
+            .rows
+            .chunks(chunk.max(1))
+            .zip(batch.owners.chunks(chunk.max(1)))
+        {
             let summary = import(client, rows, &opts)?;
             out.requests += 1;
             counts.add(summary.import_count);
@@ -175,7 +199,12 @@ pub fn run(
             done += rows.len();
             progress(done, total);
             if summary.aborted() {
-                out.aborted = Some(summary.description.clone().unwrap_or_else(|| "the import was aborted".into()));
+                out.aborted = Some(
+                    summary
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| "the import was aborted".into()),
+                );
                 out.import_count = counts.into();
                 out.issues = merge(out.issues);
                 return Ok(out);
@@ -211,12 +240,22 @@ pub struct Completion {
 
 /// Mark data sets complete for the org unit, period and attribute option combo that
 /// received at least `min_values` values in this run.
-pub fn complete_data_sets(client: &Client, cx: &Context<'_>, changes: &[Change], min_values: u64) -> Result<Completion, RemoteError> {
+pub fn complete_data_sets(
+    client: &Client,
+    cx: &Context<'_>,
+    changes: &[Change],
+    min_values: u64,
+) -> Result<Completion, RemoteError> {
     let t = cx.target;
     let mut counts: BTreeMap<(usize, String, usize, Option<usize>), u64> = BTreeMap::new();
-    for c in changes.iter().filter(|c| matches!(c.class, Class::New | Class::Changed)) {
+    for c in changes
+        .iter()
+        .filter(|c| matches!(c.class, Class::New | Class::Changed))
+    {
         if let Some(ds) = data_set_of(cx, &c.key) {
-            *counts.entry((ds, c.key.period.clone(), c.key.ou, c.key.aoc)).or_default() += 1;
+            *counts
+                .entry((ds, c.key.period.clone(), c.key.ou, c.key.aoc))
+                .or_default() += 1;
         }
     }
     let regs: Vec<Registration> = counts

@@ -31,8 +31,8 @@ use serde_json::{Map, Value, json};
 
 use crate::check::{Pair, check_with_context, load_pair};
 use crate::config::{Config, Stale, StaleAnalytics};
-use crate::diagnostic::Severity;
 use crate::dhis2::data::DataValue;
+use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::report::{self, Format, HumanOptions};
 use crate::rules::Context;
@@ -66,7 +66,10 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn is_failure(self) -> bool {
-        !matches!(self, Outcome::Synced | Outcome::NothingToChange | Outcome::DryRun | Outcome::Written)
+        !matches!(
+            self,
+            Outcome::Synced | Outcome::NothingToChange | Outcome::DryRun | Outcome::Written
+        )
     }
 
     pub fn exit_code(self) -> u8 {
@@ -102,7 +105,10 @@ pub struct Options {
 pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
     let mut log = Log::new(opts.format);
     let mut rep = Map::new();
-    rep.insert("tool".into(), json!({"name": "t2a", "version": env!("CARGO_PKG_VERSION")}));
+    rep.insert(
+        "tool".into(),
+        json!({"name": "t2a", "version": env!("CARGO_PKG_VERSION")}),
+    );
     rep.insert("job".into(), json!(opts.job));
     rep.insert("started".into(), json!(jiff::Timestamp::now().to_string()));
     log.event(
@@ -126,7 +132,7 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
             Ok(outcome.exit_code())
         }
         Err(e) => {
-            let outcome = if e.exit_code() == 3 { Outcome::Failed } else { Outcome::Failed };
+            let outcome = Outcome::Failed;
             finish(config, opts, &mut log, rep, Some(&pair), outcome, Some(&e));
             Err(e)
         }
@@ -153,7 +159,10 @@ fn finish(
     rep.insert("finished".into(), json!(jiff::Timestamp::now().to_string()));
     rep.insert("durationMs".into(), json!(duration_ms));
     rep.insert("outcome".into(), json!(outcome));
-    rep.insert("exitCode".into(), json!(error.map_or(outcome.exit_code(), Error::exit_code)));
+    rep.insert(
+        "exitCode".into(),
+        json!(error.map_or(outcome.exit_code(), Error::exit_code)),
+    );
     rep.insert("error".into(), json!(error_text));
 
     if notify::wanted(config, outcome) {
@@ -170,7 +179,11 @@ fn finish(
             Ok(()) => "message sent".to_string(),
             Err(e) => format!("could not send the message: {e}"),
         };
-        log.event("notify", json!({"sent": sent.is_ok(), "error": sent.err()}), line);
+        log.event(
+            "notify",
+            json!({"sent": sent.is_ok(), "error": sent.err()}),
+            line,
+        );
     }
     rep.insert("events".into(), Value::Array(log.events().to_vec()));
     if let Some(path) = report_path(config, opts) {
@@ -179,11 +192,19 @@ fn finish(
         match written {
             Ok(()) => {
                 if opts.format == LogFormat::Human {
-                    let _ = writeln!(std::io::stderr(), "t2a sync: run report written to {}", path.display());
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "t2a sync: run report written to {}",
+                        path.display()
+                    );
                 }
             }
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "t2a sync: cannot write the run report {}: {e}", path.display());
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "t2a sync: cannot write the run report {}: {e}",
+                    path.display()
+                );
             }
         }
     }
@@ -214,7 +235,11 @@ fn message_text(rep: &Map<String, Value>, error: Option<&str>) -> String {
         if let Some(v) = rep.get(key) {
             let short = match key {
                 "reconcile" => v.get("totals").cloned().unwrap_or(Value::Null),
-                "verify" => json!(v.get("issues").and_then(Value::as_array).map_or(0, Vec::len)),
+                "verify" => json!(
+                    v.get("issues")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len)
+                ),
                 "check" => v.get("summary").cloned().unwrap_or(Value::Null),
                 _ => v.get("importCount").cloned().unwrap_or(Value::Null),
             };
@@ -229,8 +254,14 @@ fn report_path(config: &Config, opts: &Options) -> Option<PathBuf> {
         return Some(p.clone());
     }
     let template = config.sync.report.as_ref()?;
-    let time = jiff::ZonedDateTime::now().strftime("%Y%m%dT%H%M%S").to_string();
-    let path = PathBuf::from(template.replace("{job}", &opts.job).replace("{time}", &time));
+    let time = jiff::ZonedDateTime::now()
+        .strftime("%Y%m%dT%H%M%S")
+        .to_string();
+    let path = PathBuf::from(
+        template
+            .replace("{job}", &opts.job)
+            .replace("{time}", &time),
+    );
     // Relative to the config file, like its other paths.
     Some(match config.file.as_ref().and_then(|f| f.path.parent()) {
         Some(dir) if path.is_relative() => dir.join(path),
@@ -258,13 +289,23 @@ fn issues_json(issues: &[SyncIssue]) -> Value {
 fn print_issues(log: &Log, title: &str, issues: &[SyncIssue]) {
     let mut text = format!("\n{title}:\n");
     for i in issues {
-        let count = if i.values > 1 { format!(" ({} values)", i.values) } else { String::new() };
+        let count = if i.values > 1 {
+            format!(" ({} values)", i.values)
+        } else {
+            String::new()
+        };
         text.push_str(&format!("  × {}{count}\n    help: {}\n", i.message, i.help));
     }
     log.print_human(&text);
 }
 
-fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut Map<String, Value>) -> Result<Outcome, Error> {
+fn steps(
+    config: &Config,
+    opts: &Options,
+    pair: &Pair,
+    log: &mut Log,
+    rep: &mut Map<String, Value>,
+) -> Result<Outcome, Error> {
     // 1. The check gates everything.
     let (cx, check) = check_with_context(config, pair)?;
     let counts = check.counts();
@@ -284,7 +325,9 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
     );
     if counts.errors > 0 {
         match opts.format {
-            LogFormat::Human => log.print_human(&report::render(&check, Format::Human, &opts.human)),
+            LogFormat::Human => {
+                log.print_human(&report::render(&check, Format::Human, &opts.human))
+            }
             LogFormat::Json => {
                 let diags: Vec<Value> = check
                     .findings
@@ -309,21 +352,31 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
     if opts.out.is_none() && target.is_none() {
         return Err(Error::usage(
             "the sync imports into a DHIS2 instance, but the target is a file",
-            Some("give the target as a URL, or write the verified values to a file with --out".to_string()),
+            Some(
+                "give the target as a URL, or write the verified values to a file with --out"
+                    .to_string(),
+            ),
         ));
     }
 
     // 2. Analytics freshness.
-    if let (Some(src), None) = (source, &opts.from) {
-        if let Some(outcome) = analytics(config, opts, src, pair, log, rep)? {
-            return Ok(outcome);
-        }
+    if let (Some(src), None) = (source, &opts.from)
+        && let Some(outcome) = analytics(config, opts, src, pair, log, rep)?
+    {
+        return Ok(outcome);
     }
 
     // 3. Plan.
-    let as_of = opts.as_of.unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let as_of = opts
+        .as_of
+        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
     let specs: Vec<String> = if opts.periods.is_empty() {
-        config.sync.periods.iter().map(|p| p.value.clone()).collect()
+        config
+            .sync
+            .periods
+            .iter()
+            .map(|p| p.value.clone())
+            .collect()
     } else {
         opts.periods.clone()
     };
@@ -353,35 +406,56 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
     let skipped_json: Vec<Value> = plan
         .skipped
         .iter()
-        .map(|s| json!({"programIndicator": cx.pi_ref(&cx.mappings[s.mapping]), "reason": s.reason}))
+        .map(
+            |s| json!({"programIndicator": cx.pi_ref(&cx.mappings[s.mapping]), "reason": s.reason}),
+        )
         .collect();
     let plan_line = plan
         .groups
         .iter()
         .map(|g| {
             let isos: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-            format!("{} PIs × {} {}", g.mappings.len(), g.period_type, isos.join(","))
+            format!(
+                "{} PIs × {} {}",
+                g.mappings.len(),
+                g.period_type,
+                isos.join(",")
+            )
         })
         .collect::<Vec<_>>()
         .join("; ");
     log.event(
         "plan",
         json!({"asOf": as_of.to_string(), "groups": plan_json, "skipped": skipped_json}),
-        format!("plan as of {as_of}: {}", if plan_line.is_empty() { "nothing to transfer".into() } else { plan_line }),
+        format!(
+            "plan as of {as_of}: {}",
+            if plan_line.is_empty() {
+                "nothing to transfer".into()
+            } else {
+                plan_line
+            }
+        ),
     );
     for s in &plan.skipped {
         log.event(
             "skipped",
             json!({"programIndicator": cx.pi_ref(&cx.mappings[s.mapping]), "reason": s.reason}),
-            format!("not transferred: {}: {}", cx.pi_label(&cx.mappings[s.mapping]), s.reason),
+            format!(
+                "not transferred: {}: {}",
+                cx.pi_label(&cx.mappings[s.mapping]),
+                s.reason
+            ),
         );
     }
-    rep.insert("plan".into(), json!({"asOf": as_of.to_string(), "groups": plan_json, "skipped": skipped_json}));
+    rep.insert(
+        "plan".into(),
+        json!({"asOf": as_of.to_string(), "groups": plan_json, "skipped": skipped_json}),
+    );
 
     // 4–5. Export (or read the file) and verify.
     let verified = match &opts.from {
         Some(path) => from_file(&cx, &plan, path, log)?,
-        None => export_and_verify(&cx, &plan, source.map(|r| r), opts, log)?,
+        None => export_and_verify(&cx, &plan, source, opts, log)?,
     };
     let issues = issue::merge(verified.issues);
     rep.insert(
@@ -404,7 +478,11 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
         ),
     );
     if !issues.is_empty() {
-        print_issues(log, "The export failed verification; nothing was written", &issues);
+        print_issues(
+            log,
+            "The export failed verification; nothing was written",
+            &issues,
+        );
         return Ok(Outcome::VerifyFailed);
     }
 
@@ -416,8 +494,13 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
             for g in &plan.groups {
                 let scope = reconcile::scope(&cx, &g.mappings, &values);
                 let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-                let stored = reconcile::read_stored(&tgt.client, &cx, &g.mappings, &periods, &scope)?;
-                let mine: Vec<verify::Exported> = values.iter().filter(|v| g.mappings.contains(&v.mapping)).cloned().collect();
+                let stored =
+                    reconcile::read_stored(&tgt.client, &cx, &g.mappings, &periods, &scope)?;
+                let mine: Vec<verify::Exported> = values
+                    .iter()
+                    .filter(|v| g.mappings.contains(&v.mapping))
+                    .cloned()
+                    .collect();
                 all.extend(reconcile::classify(&cx, &plan, &mine, &stored, &scope));
             }
             all
@@ -454,13 +537,25 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
 
     if let Some(path) = &opts.out {
         write_file(path, &values)?;
-        log.event("out", json!({"path": path, "values": values.len()}), format!("wrote {} verified values to {}", values.len(), path.display()));
+        log.event(
+            "out",
+            json!({"path": path, "values": values.len()}),
+            format!(
+                "wrote {} verified values to {}",
+                values.len(),
+                path.display()
+            ),
+        );
         return Ok(Outcome::Written);
     }
     let Some(tgt) = target else {
         return Ok(Outcome::Written);
     };
-    let batches = import::batches(&changes, config.sync.import_strategy.as_str(), config.sync.stale);
+    let batches = import::batches(
+        &changes,
+        config.sync.import_strategy.as_str(),
+        config.sync.stale,
+    );
     let to_write: usize = batches.iter().map(|b| b.rows.len()).sum();
     if to_write == 0 {
         return Ok(Outcome::NothingToChange);
@@ -474,13 +569,18 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
                 Some("pass --yes to import unattended, or --dry-run to stop after the server-side dry run".to_string()),
             ));
         }
-        if !confirm(&format!("Import {to_write} values into {}? [y/N] ", pair.report_sides.1.location)) {
+        if !confirm(&format!(
+            "Import {to_write} values into {}? [y/N] ",
+            pair.report_sides.1.location
+        )) {
             return Ok(Outcome::Declined);
         }
     }
     let chunk = config.sync.import_chunk as usize;
     let pb = bar(opts, to_write, "dry run");
-    let dry = import::run(&tgt.client, &cx, &batches, true, chunk, &|done, _| pb.set_position(done as u64))?;
+    let dry = import::run(&tgt.client, &cx, &batches, true, chunk, &|done, _| {
+        pb.set_position(done as u64)
+    })?;
     pb.finish_and_clear();
     rep.insert("dryRun".into(), json!(dry));
     log.event(
@@ -494,16 +594,29 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
     if dry.aborted.is_some() || dry.conflicts as u64 > config.sync.max_conflicts {
         let mut issues = dry.issues.clone();
         if let Some(a) = &dry.aborted {
-            issues.insert(0, SyncIssue::new(issue::IssueKind::ImportConflict, format!("the target aborted the dry run: {a}"), "see the target's server log"));
+            issues.insert(
+                0,
+                SyncIssue::new(
+                    issue::IssueKind::ImportConflict,
+                    format!("the target aborted the dry run: {a}"),
+                    "see the target's server log",
+                ),
+            );
         }
-        print_issues(log, "The server-side dry run reported conflicts; nothing was written", &issues);
+        print_issues(
+            log,
+            "The server-side dry run reported conflicts; nothing was written",
+            &issues,
+        );
         return Ok(Outcome::Conflicts);
     }
     if opts.dry_run {
         return Ok(Outcome::DryRun);
     }
     let pb = bar(opts, to_write, "import");
-    let done = import::run(&tgt.client, &cx, &batches, false, chunk, &|done, _| pb.set_position(done as u64))?;
+    let done = import::run(&tgt.client, &cx, &batches, false, chunk, &|done, _| {
+        pb.set_position(done as u64)
+    })?;
     pb.finish_and_clear();
     rep.insert("import".into(), json!(done));
     log.event(
@@ -521,12 +634,20 @@ fn steps(config: &Config, opts: &Options, pair: &Pair, log: &mut Log, rep: &mut 
 
     // 8. Completeness.
     if config.sync.complete_data_sets {
-        let c = import::complete_data_sets(&tgt.client, &cx, &changes, config.sync.complete_min_values)?;
+        let c = import::complete_data_sets(
+            &tgt.client,
+            &cx,
+            &changes,
+            config.sync.complete_min_values,
+        )?;
         rep.insert("complete".into(), json!(c));
         log.event(
             "complete",
             json!(c),
-            format!("completed {} data set registrations ({} conflicts)", c.registrations, c.conflicts),
+            format!(
+                "completed {} data set registrations ({} conflicts)",
+                c.registrations, c.conflicts
+            ),
         );
     }
     Ok(Outcome::Synced)
@@ -543,7 +664,11 @@ fn analytics(
 ) -> Result<Option<Outcome>, Error> {
     let s = &config.sync;
     if s.run_analytics {
-        log.event("analytics-start", json!({}), "running analytics tables on the source");
+        log.event(
+            "analytics-start",
+            json!({}),
+            "running analytics tables on the source",
+        );
         let pb = if opts.interactive && opts.format == LogFormat::Human {
             ProgressBar::new_spinner()
         } else {
@@ -556,15 +681,29 @@ fn analytics(
         pb.finish_and_clear();
         let (outcome, line, ok) = match &run {
             freshness::Run::Done(m) => (None, format!("analytics done: {m}"), true),
-            freshness::Run::Failed(m) => (Some(Outcome::AnalyticsFailed), format!("analytics failed: {m}"), false),
+            freshness::Run::Failed(m) => (
+                Some(Outcome::AnalyticsFailed),
+                format!("analytics failed: {m}"),
+                false,
+            ),
             freshness::Run::TimedOut => (
                 Some(Outcome::AnalyticsFailed),
-                format!("analytics did not finish within {}", freshness::human(s.analytics_timeout)),
+                format!(
+                    "analytics did not finish within {}",
+                    freshness::human(s.analytics_timeout)
+                ),
                 false,
             ),
         };
-        rep.insert("analytics".into(), json!({"ran": true, "ok": ok, "message": line}));
-        log.event("analytics", json!({"ran": true, "ok": ok, "message": line}), line.clone());
+        rep.insert(
+            "analytics".into(),
+            json!({"ran": true, "ok": ok, "message": line}),
+        );
+        log.event(
+            "analytics",
+            json!({"ran": true, "ok": ok, "message": line}),
+            line.clone(),
+        );
         return Ok(outcome);
     }
     let system = pair.source.meta.system.clone().unwrap_or_default();
@@ -576,7 +715,11 @@ fn analytics(
         json!({"ran": false, "lastAnalyticsTableSuccess": system.last_analytics_table_success, "ageSeconds": age.map(|a| a.as_secs()), "tooOld": too_old}),
     );
     if !too_old {
-        log.event("analytics", json!({"ageSeconds": age.map(|a| a.as_secs())}), format!("analytics tables last ran {age_text} ago"));
+        log.event(
+            "analytics",
+            json!({"ageSeconds": age.map(|a| a.as_secs())}),
+            format!("analytics tables last ran {age_text} ago"),
+        );
         return Ok(None);
     }
     let line = format!(
@@ -606,19 +749,32 @@ fn export_and_verify(
     let mut verifier = verify::Verifier::new(cx, plan);
     let mut requests = Vec::new();
     for g in &plan.groups {
-        let mappings: Vec<(usize, String)> = g.mappings.iter().map(|&m| (m, pis[cx.mappings[m].pi].id.clone())).collect();
+        let mappings: Vec<(usize, String)> = g
+            .mappings
+            .iter()
+            .map(|&m| (m, pis[cx.mappings[m].pi].id.clone()))
+            .collect();
         let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
         let org_units: Vec<String> = if cx.config.sync.org_units.is_empty() {
             let mut ous: Vec<String> = g
                 .mappings
                 .iter()
-                .flat_map(|&m| cx.reporting.by_mapping[m].iter().map(|&u| cx.reporting.units[u].source_id.clone()))
+                .flat_map(|&m| {
+                    cx.reporting.by_mapping[m]
+                        .iter()
+                        .map(|&u| cx.reporting.units[u].source_id.clone())
+                })
                 .collect();
             ous.sort();
             ous.dedup();
             ous
         } else {
-            cx.config.sync.org_units.iter().map(|o| o.value.clone()).collect()
+            cx.config
+                .sync
+                .org_units
+                .iter()
+                .map(|o| o.value.clone())
+                .collect()
         };
         if org_units.is_empty() {
             log.event(
@@ -645,28 +801,48 @@ fn export_and_verify(
     for (req, rows) in results {
         verifier.rows(&req.mappings, rows);
     }
-    log.event("export", json!({"requests": n, "rows": rows}), format!("export: {rows} rows from {n} requests"));
+    log.event(
+        "export",
+        json!({"requests": n, "rows": rows}),
+        format!("export: {rows} rows from {n} requests"),
+    );
     Ok(verifier.out)
 }
 
-fn from_file(cx: &Context<'_>, plan: &plan::Plan, path: &std::path::Path, log: &mut Log) -> Result<verify::Verified, Error> {
+fn from_file(
+    cx: &Context<'_>,
+    plan: &plan::Plan,
+    path: &std::path::Path,
+    log: &mut Log,
+) -> Result<verify::Verified, Error> {
     #[derive(serde::Deserialize)]
     struct File {
         #[serde(default, rename = "dataValues")]
         data_values: Vec<DataValue>,
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display()), None))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display()), None))?;
     let file: File = serde_json::from_slice(&bytes).map_err(|e| {
         Error::usage(
             format!("`{}` is not a dataValueSet JSON: {e}", path.display()),
-            Some("give a file written by `t2a sync --out` (an object with `dataValues`)".to_string()),
+            Some(
+                "give a file written by `t2a sync --out` (an object with `dataValues`)".to_string(),
+            ),
         )
     })?;
-    let all: Vec<usize> = plan.groups.iter().flat_map(|g| g.mappings.iter().copied()).collect();
+    let all: Vec<usize> = plan
+        .groups
+        .iter()
+        .flat_map(|g| g.mappings.iter().copied())
+        .collect();
     let n = file.data_values.len();
     let mut verifier = verify::Verifier::new(cx, plan);
     verifier.rows(&all, file.data_values);
-    log.event("from", json!({"path": path, "rows": n}), format!("read {n} values from {}", path.display()));
+    log.event(
+        "from",
+        json!({"path": path, "rows": n}),
+        format!("read {n} values from {}", path.display()),
+    );
     Ok(verifier.out)
 }
 

@@ -20,13 +20,29 @@ pub fn wanted(config: &Config, outcome: Outcome) -> bool {
 }
 
 /// Send the message; the remote is the instance `notify_instance` names.
-pub fn send(config: &Config, source: Option<&Remote>, target: Option<&Remote>, subject: &str, text: &str) -> Result<(), String> {
+pub fn send(
+    config: &Config,
+    source: Option<&Remote>,
+    target: Option<&Remote>,
+    subject: &str,
+    text: &str,
+) -> Result<(), String> {
     let remote = match config.sync.notify_instance {
         NotifyInstance::Source => source,
         NotifyInstance::Target => target,
     }
     .ok_or_else(|| "the instance to notify is a file, not a DHIS2 instance".to_string())?;
-    let users: Vec<String> = config.sync.notify_users.iter().map(|u| u.value.clone()).collect();
-    let groups: Vec<String> = config.sync.notify_user_groups.iter().map(|g| g.value.clone()).collect();
+    let users: Vec<String> = config
+        .sync
+        .notify_users
+        .iter()
+        .map(|u| u.value.clone())
+        .collect();
+    let groups: Vec<String> = config
+        .sync
+        .notify_user_groups
+        .iter()
+        .map(|g| g.value.clone())
+        .collect();
     send_message(&remote.client, subject, text, &users, &groups).map_err(|e| e.to_string())
 }

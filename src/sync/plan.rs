@@ -115,13 +115,19 @@ pub fn plan(cx: &Context<'_>, req: &Request<'_>) -> Plan {
                 crate::period::RelativeType::Exact(pt) => vec![pt],
                 crate::period::RelativeType::FinancialYear => Vec::new(),
             },
-            (None, Some(st)) => ds_types.iter().copied().filter(|dt| st.matches(*dt)).collect(),
+            (None, Some(st)) => ds_types
+                .iter()
+                .copied()
+                .filter(|dt| st.matches(*dt))
+                .collect(),
             (None, None) => ds_types.clone(),
         };
         if types.is_empty() {
             let de_code = t.data_elements()[de].code().unwrap_or(&m.de).to_string();
             let reason = if ds_types.is_empty() {
-                format!("data element `{de_code}` is in no data set and the job sets no `sync.period_type`")
+                format!(
+                    "data element `{de_code}` is in no data set and the job sets no `sync.period_type`"
+                )
             } else {
                 let names: Vec<&str> = ds_types.iter().map(|p| p.name()).collect();
                 format!(
@@ -129,7 +135,10 @@ pub fn plan(cx: &Context<'_>, req: &Request<'_>) -> Plan {
                     names.join(", ")
                 )
             };
-            skipped.push(Skipped { mapping: mi, reason });
+            skipped.push(Skipped {
+                mapping: mi,
+                reason,
+            });
             continue;
         }
         for ty in types {
@@ -179,20 +188,39 @@ mod tests {
     #[test]
     fn lookback_counts_back_from_the_last_complete_period() {
         let r = req(&[], 3, false);
-        assert_eq!(isos(&periods_of(PeriodType::Monthly, &r)), ["202312", "202401", "202402"]);
-        assert_eq!(isos(&periods_of(PeriodType::Weekly, &r)), ["2024W8", "2024W9", "2024W10"]);
+        assert_eq!(
+            isos(&periods_of(PeriodType::Monthly, &r)),
+            ["202312", "202401", "202402"]
+        );
+        assert_eq!(
+            isos(&periods_of(PeriodType::Weekly, &r)),
+            ["2024W8", "2024W9", "2024W10"]
+        );
         let r = req(&[], 1, true);
-        assert_eq!(isos(&periods_of(PeriodType::Quarterly, &r)), ["2023Q4", "2024Q1"]);
+        assert_eq!(
+            isos(&periods_of(PeriodType::Quarterly, &r)),
+            ["2023Q4", "2024Q1"]
+        );
     }
 
     #[test]
     fn explicit_and_relative_periods_keep_their_type() {
-        let specs = vec!["LAST_3_MONTHS".to_string(), "202401".to_string(), "2024Q1".to_string()];
+        let specs = vec![
+            "LAST_3_MONTHS".to_string(),
+            "202401".to_string(),
+            "2024Q1".to_string(),
+        ];
         let r = req(&specs, 1, false);
-        assert_eq!(isos(&periods_of(PeriodType::Monthly, &r)), ["202312", "202401", "202402"]);
+        assert_eq!(
+            isos(&periods_of(PeriodType::Monthly, &r)),
+            ["202312", "202401", "202402"]
+        );
         assert_eq!(isos(&periods_of(PeriodType::Quarterly, &r)), ["2024Q1"]);
         let specs = vec!["THIS_FINANCIAL_YEAR".to_string()];
         let r = req(&specs, 1, false);
-        assert_eq!(isos(&periods_of(PeriodType::FinancialJuly, &r)), ["2023July"]);
+        assert_eq!(
+            isos(&periods_of(PeriodType::FinancialJuly, &r)),
+            ["2023July"]
+        );
     }
 }

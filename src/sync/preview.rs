@@ -54,7 +54,9 @@ pub fn by_data_set(cx: &Context<'_>, changes: &[Change]) -> BTreeMap<(String, St
         let name = data_set_of(cx, &c.key)
             .map(|ds| cx.target.data_sets()[ds].name().to_string())
             .unwrap_or_else(|| "(in no data set)".into());
-        out.entry((name, c.key.period.clone())).or_default().add(c.class);
+        out.entry((name, c.key.period.clone()))
+            .or_default()
+            .add(c.class);
     }
     out
 }
@@ -88,7 +90,14 @@ pub fn human(cx: &Context<'_>, changes: &[Change], stale_policy: &str) -> String
     table.set_header(["data set", "period", "new", "changed", "unchanged", "stale"]);
     let right = |n: usize| Cell::new(n).set_alignment(CellAlignment::Right);
     for ((ds, pe), t) in by_data_set(cx, changes) {
-        table.add_row(vec![Cell::new(ds), Cell::new(pe), right(t.new), right(t.changed), right(t.unchanged), right(t.stale)]);
+        table.add_row(vec![
+            Cell::new(ds),
+            Cell::new(pe),
+            right(t.new),
+            right(t.changed),
+            right(t.unchanged),
+            right(t.stale),
+        ]);
     }
     let total = Tally::of(changes);
     table.add_row(vec![
@@ -110,11 +119,18 @@ pub fn human(cx: &Context<'_>, changes: &[Change], stale_policy: &str) -> String
             out.push_str(&format!("  {}\n", describe(cx, c)));
         }
         if items.len() > SHOWN {
-            out.push_str(&format!("  … and {} more (all in the run report)\n", items.len() - SHOWN));
+            out.push_str(&format!(
+                "  … and {} more (all in the run report)\n",
+                items.len() - SHOWN
+            ));
         }
     };
     list("Changed values, old -> new", Class::Changed, &mut out);
-    list(&format!("Stale values: in the target, no longer exported (stale = \"{stale_policy}\")"), Class::Stale, &mut out);
+    list(
+        &format!("Stale values: in the target, no longer exported (stale = \"{stale_policy}\")"),
+        Class::Stale,
+        &mut out,
+    );
     out
 }
 

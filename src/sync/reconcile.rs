@@ -77,7 +77,10 @@ pub fn read_stored(
     if data_sets.is_empty() || ous.is_empty() || periods.is_empty() {
         return Ok(Vec::new());
     }
-    let ou_ids: Vec<String> = ous.iter().map(|&o| t.organisation_units()[o].id.clone()).collect();
+    let ou_ids: Vec<String> = ous
+        .iter()
+        .map(|&o| t.organisation_units()[o].id.clone())
+        .collect();
     let queries: Vec<ReadQuery> = ou_ids
         .chunks(100)
         .map(|chunk| ReadQuery {
@@ -86,7 +89,9 @@ pub fn read_stored(
             org_units: chunk.to_vec(),
         })
         .collect();
-    let results = map_bounded(queries, client.opts.concurrency, |q| read_values(client, &q));
+    let results = map_bounded(queries, client.opts.concurrency, |q| {
+        read_values(client, &q)
+    });
     let mut out = Vec::new();
     for r in results {
         out.extend(r?);
@@ -107,17 +112,25 @@ pub fn identifier<T: Identifiable>(o: &T, scheme: &IdScheme) -> Option<String> {
 /// a numeric type not averaged, §6.4).
 fn zero_dropped(t: &Catalog, de: usize) -> bool {
     let d = &t.data_elements()[de];
-    let numeric = d
-        .value_type
-        .as_deref()
-        .is_some_and(|v| v.starts_with("INTEGER") || matches!(v, "NUMBER" | "PERCENTAGE" | "UNIT_INTERVAL"));
+    let numeric = d.value_type.as_deref().is_some_and(|v| {
+        v.starts_with("INTEGER") || matches!(v, "NUMBER" | "PERCENTAGE" | "UNIT_INTERVAL")
+    });
     numeric
         && d.zero_is_significant != Some(true)
-        && !matches!(d.aggregation_type.as_deref(), Some("AVERAGE" | "AVERAGE_SUM_ORG_UNIT"))
+        && !matches!(
+            d.aggregation_type.as_deref(),
+            Some("AVERAGE" | "AVERAGE_SUM_ORG_UNIT")
+        )
 }
 
 /// Classify the exported values against what the target stores.
-pub fn classify(cx: &Context<'_>, plan: &Plan, exported: &[Exported], stored: &[DataValue], scope: &BTreeSet<usize>) -> Vec<Change> {
+pub fn classify(
+    cx: &Context<'_>,
+    plan: &Plan,
+    exported: &[Exported],
+    stored: &[DataValue],
+    scope: &BTreeSet<usize>,
+) -> Vec<Change> {
     let t = cx.target;
     // The (DE, COC, AOC) each mapping sends.
     let targets: HashMap<(usize, Option<usize>, Option<usize>), usize> = cx
@@ -131,7 +144,11 @@ pub fn classify(cx: &Context<'_>, plan: &Plan, exported: &[Exported], stored: &[
             None | Some("") => Some(None),
             Some(u) => {
                 let i = t.category_option_combos.id(u)?;
-                Some(if Some(i) == t.default_coc() { None } else { Some(i) })
+                Some(if Some(i) == t.default_coc() {
+                    None
+                } else {
+                    Some(i)
+                })
             }
         }
     };
@@ -148,7 +165,9 @@ pub fn classify(cx: &Context<'_>, plan: &Plan, exported: &[Exported], stored: &[
         ) else {
             continue;
         };
-        let Some(&m) = targets.get(&(de, coc, aoc)) else { continue };
+        let Some(&m) = targets.get(&(de, coc, aoc)) else {
+            continue;
+        };
         let planned = plan
             .group_of(m)
             .is_some_and(|g| g.periods.iter().any(|p| p.iso() == v.period));

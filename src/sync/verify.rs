@@ -79,12 +79,19 @@ impl<'a> Verifier<'a> {
                 ((mp.de.as_str(), mp.coc.as_deref(), mp.aoc.as_deref()), m)
             })
             .collect();
-        let by_uid: HashMap<&str, usize> = mappings.iter().map(|&m| (pis[cx.mappings[m].pi].id.as_str(), m)).collect();
+        let by_uid: HashMap<&str, usize> = mappings
+            .iter()
+            .map(|&m| (pis[cx.mappings[m].pi].id.as_str(), m))
+            .collect();
         for row in rows {
             let key = (
                 row.data_element.as_str(),
-                row.category_option_combo.as_deref().filter(|c| !c.is_empty()),
-                row.attribute_option_combo.as_deref().filter(|c| !c.is_empty()),
+                row.category_option_combo
+                    .as_deref()
+                    .filter(|c| !c.is_empty()),
+                row.attribute_option_combo
+                    .as_deref()
+                    .filter(|c| !c.is_empty()),
             );
             match by_target.get(&key) {
                 Some(&m) => self.row(m, row),
@@ -130,11 +137,8 @@ impl<'a> Verifier<'a> {
             return;
         };
         // Period: valid, and planned for this mapping.
-        let period = Period::parse(&row.period).filter(|p| {
-            self.plan
-                .group_of(m)
-                .is_some_and(|g| g.periods.contains(p))
-        });
+        let period = Period::parse(&row.period)
+            .filter(|p| self.plan.group_of(m).is_some_and(|g| g.periods.contains(p)));
         let Some(period) = period else {
             self.out.issues.push(
                 SyncIssue::new(
@@ -205,8 +209,12 @@ impl<'a> Verifier<'a> {
             }
             Err(why) => {
                 let fix = match why {
-                    Rejection::Fraction => "give the program indicator `decimals: 0` if the figure is a count, or target a NUMBER data element",
-                    _ => "fix the program indicator's expression, or target a data element of a fitting value type",
+                    Rejection::Fraction => {
+                        "give the program indicator `decimals: 0` if the figure is a count, or target a NUMBER data element"
+                    }
+                    _ => {
+                        "fix the program indicator's expression, or target a data element of a fitting value type"
+                    }
                 };
                 self.out.issues.push(
                     SyncIssue::new(
@@ -253,6 +261,10 @@ impl<'a> Verifier<'a> {
         row.value = Some(value);
         row.comment = None;
         row.period = key.period.clone();
-        self.out.values.push(Exported { key, mapping: m, row });
+        self.out.values.push(Exported {
+            key,
+            mapping: m,
+            row,
+        });
     }
 }

@@ -9,3 +9,4 @@ mod http;
 mod real;
 mod rule_fixtures;
 mod rule_pages;
+mod sync;

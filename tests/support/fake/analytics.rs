@@ -180,7 +180,12 @@ pub fn data_value_set(s: &Shared, params: &[(String, String)]) -> Response {
                 let Some(total) = total else { continue };
                 // 1. dx, 2.42+: aggregateExportDataElement first; 5. id-scheme substitution.
                 let mut de = pi_id.clone();
-                for scheme in [output, item_scheme].into_iter().flatten() {
+                let schemes = if data.leaks.contains(pi_id) {
+                    [None, None]
+                } else {
+                    [output, item_scheme]
+                };
+                for scheme in schemes.into_iter().flatten() {
                     if let Some(x) = scheme_value(pi, scheme) {
                         de = x;
                     }

@@ -329,7 +329,9 @@ pub fn import(
             conflicts.add(i, code, objects, message, legacy, property);
             rejected.push(i);
         };
-        let Some(de) = obj(&store, "dataElements", &de_scheme, &de_raw) else {
+        let Some(de) = obj(&store, "dataElements", &de_scheme, &de_raw)
+            .filter(|d| !data.unwritable.contains(d["id"].as_str().unwrap_or("")))
+        else {
             reject(
                 "E7610",
                 &[("dataElement", de_raw.clone())],

@@ -98,6 +98,12 @@ pub struct DataState {
     pub analytics_fails: bool,
     /// Real (not dry-run) imports applied.
     pub imports: u32,
+    /// Data elements (UIDs) the importing user may not write: "not found or not
+    /// accessible" (E7610), as with missing data sharing.
+    pub unwritable: std::collections::BTreeSet<String>,
+    /// PIs whose analytics output ignores the mapping attribute (as when analytics was
+    /// not regenerated after the mapping was added): they leak under their UID.
+    pub leaks: std::collections::BTreeSet<String>,
     pub next_id: u64,
 }
 
@@ -115,6 +121,8 @@ impl Default for DataState {
             analytics_runs_for: 2,
             analytics_fails: false,
             imports: 0,
+            unwritable: Default::default(),
+            leaks: Default::default(),
             next_id: 0,
         }
     }
