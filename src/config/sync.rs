@@ -88,7 +88,7 @@ pub struct SyncConfig {
     pub import_chunk: u64,
     pub complete_data_sets: bool,
     pub complete_min_values: u64,
-    /// Where the run report goes; `{job}` and `{time}` are replaced.
+    /// Where the run report goes; `{job}` and `{time}` are replaced; empty for none.
     pub report: Option<String>,
     pub notify: Notify,
     pub notify_instance: NotifyInstance,

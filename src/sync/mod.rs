@@ -249,11 +249,16 @@ fn message_text(rep: &Map<String, Value>, error: Option<&str>) -> String {
     lines.join("\n")
 }
 
+/// Where the run report goes: `--report`, else `sync.report` (empty: none), else
+/// `t2a-reports/{job}-{time}.json` beside the config file.
 fn report_path(config: &Config, opts: &Options) -> Option<PathBuf> {
     if let Some(p) = &opts.report {
         return Some(p.clone());
     }
-    let template = config.sync.report.as_ref()?;
+    let template = config.sync.report.as_deref().unwrap_or("t2a-reports/{job}-{time}.json");
+    if template.is_empty() {
+        return None;
+    }
     let time = jiff::ZonedDateTime::now()
         .strftime("%Y%m%dT%H%M%S")
         .to_string();
@@ -524,10 +529,13 @@ fn steps(
         Stale::Zero => "zero",
         Stale::Delete => "delete",
     };
-    rep.insert("reconcile".into(), preview::json(&cx, &changes));
+    let preview_json = preview::json(&cx, &changes);
+    let mut reconcile_event = tally.json();
+    reconcile_event["byDataSetPeriod"] = preview_json["byDataSetPeriod"].clone();
+    rep.insert("reconcile".into(), preview_json);
     log.event(
         "reconcile",
-        tally.json(),
+        reconcile_event,
         format!(
             "reconcile: {} new, {} changed, {} unchanged, {} stale (stale = \"{stale_policy}\")",
             tally.new, tally.changed, tally.unchanged, tally.stale

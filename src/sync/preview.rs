@@ -127,7 +127,7 @@ pub fn human(cx: &Context<'_>, changes: &[Change], stale_policy: &str) -> String
     };
     list("Changed values, old -> new", Class::Changed, &mut out);
     list(
-        &format!("Stale values: in the target, no longer exported (stale = \"{stale_policy}\")"),
+        &format!("Stale values, in the target but no longer exported; stale = \"{stale_policy}\""),
         Class::Stale,
         &mut out,
     );
