@@ -255,7 +255,11 @@ fn report_path(config: &Config, opts: &Options) -> Option<PathBuf> {
     if let Some(p) = &opts.report {
         return Some(p.clone());
     }
-    let template = config.sync.report.as_deref().unwrap_or("t2a-reports/{job}-{time}.json");
+    let template = config
+        .sync
+        .report
+        .as_deref()
+        .unwrap_or("t2a-reports/{job}-{time}.json");
     if template.is_empty() {
         return None;
     }

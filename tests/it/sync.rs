@@ -580,4 +580,3 @@ fn data_sets_are_completed_and_failures_are_messaged() {
     );
     assert_eq!(run.event("notify").expect("notify")["sent"], true);
 }
-
