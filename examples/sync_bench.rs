@@ -103,7 +103,7 @@ fn main() {
             "{{\"dataElement\":\"DE_{}\",\"period\":\"202401\",\"orgUnit\":\"{}\",\"categoryOptionCombo\":\"{}\",\"value\":\"{}.0\",\"comment\":\"[aggregated]\",\"created\":\"2024-02-03\",\"lastUpdated\":\"2024-02-03\",\"followup\":false}}",
             pi / 2,
             ou_ids[i / PIS],
-            if pi % 2 == 0 { "MALE" } else { "FEMALE" },
+            if pi.is_multiple_of(2) { "MALE" } else { "FEMALE" },
             i % 97
         ));
     }
