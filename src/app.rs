@@ -142,12 +142,15 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
 }
 
 fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
-    let cfg = job_config(
+    let mut cfg = job_config(
         args.config.as_deref(),
         args.source.as_deref(),
         args.target.as_deref(),
         &[],
     )?;
+    if !args.periods.is_empty() {
+        set_periods(&mut cfg, &args.periods)?;
+    }
     let as_of = match &args.as_of {
         Some(d) => Some(d.parse::<jiff::civil::Date>().map_err(|e| {
             Error::usage(
@@ -168,7 +171,6 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
         yes: args.yes,
         out: args.out,
         from: args.from,
-        periods: args.periods,
         as_of,
         format: match args.format {
             Format::Human => crate::sync::log::LogFormat::Human,
@@ -180,6 +182,49 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
         human,
     };
     crate::sync::sync(&cfg, &opts)
+}
+
+/// `--period` replaces the job's periods, for the check (period-type-mismatch) too.
+fn set_periods(cfg: &mut Config, periods: &[String]) -> Result<(), Error> {
+    let mut kinds = Vec::new();
+    for p in periods {
+        let Some(kind) = crate::period::period_spec_type(p) else {
+            return Err(Error::usage(
+                format!("invalid --period `{p}`: neither an ISO period nor a relative period"),
+                Some("write ISO periods like 202401, 2024Q1, 2024W5 or relative ones like LAST_MONTH".to_string()),
+            ));
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.len() > 1 {
+        let names: Vec<String> = kinds.iter().map(ToString::to_string).collect();
+        return Err(Error::usage(
+            format!(
+                "the --period values mix period types ({})",
+                names.join(", ")
+            ),
+            Some("one run transfers one period type; run once per type".to_string()),
+        ));
+    }
+    if let (Some(pt), Some(kind)) = (&cfg.sync.period_type, kinds.first())
+        && !kind.matches(pt.value)
+    {
+        return Err(Error::usage(
+            format!(
+                "--period is {kind} but the job's sync.period_type is {}",
+                pt.value
+            ),
+            None,
+        ));
+    }
+    cfg.sync.periods = periods
+        .iter()
+        .map(|p| crate::config::Spanned::new(p.clone(), 0..0))
+        .collect();
+    cfg.sync.lookback = None;
+    Ok(())
 }
 
 fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {

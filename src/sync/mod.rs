@@ -88,8 +88,6 @@ pub struct Options {
     pub yes: bool,
     pub out: Option<PathBuf>,
     pub from: Option<PathBuf>,
-    /// `--period`: replaces `sync.periods`.
-    pub periods: Vec<String>,
     /// Plan as of this day instead of today.
     pub as_of: Option<Date>,
     pub format: LogFormat,
@@ -379,24 +377,13 @@ fn steps(
     let as_of = opts
         .as_of
         .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
-    let specs: Vec<String> = if opts.periods.is_empty() {
-        config
-            .sync
-            .periods
-            .iter()
-            .map(|p| p.value.clone())
-            .collect()
-    } else {
-        opts.periods.clone()
-    };
-    for p in &specs {
-        if crate::period::period_spec_type(p).is_none() {
-            return Err(Error::usage(
-                format!("\"{p}\" is neither an ISO period nor a relative period"),
-                Some("write ISO periods like 202401, 2024Q1, 2024W5 or relative ones like LAST_MONTH".to_string()),
-            ));
-        }
-    }
+    // Validated when the config was read (`--period` is folded into it).
+    let specs: Vec<String> = config
+        .sync
+        .periods
+        .iter()
+        .map(|p| p.value.clone())
+        .collect();
     let plan = plan::plan(
         &cx,
         &plan::Request {

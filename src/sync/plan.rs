@@ -45,9 +45,12 @@ pub struct Request<'a> {
 }
 
 impl Plan {
-    /// The group a mapping is planned in.
-    pub fn group_of(&self, mapping: usize) -> Option<&Group> {
-        self.groups.iter().find(|g| g.mappings.contains(&mapping))
+    /// Whether a mapping transfers a period. A mapping whose data element sits in data
+    /// sets of two period types is planned in two groups.
+    pub fn is_planned(&self, mapping: usize, period: &Period) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g.periods.contains(period) && g.mappings.contains(&mapping))
     }
 
     pub fn period_count(&self) -> usize {

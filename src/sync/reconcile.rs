@@ -168,17 +168,19 @@ pub fn classify(
         let Some(&m) = targets.get(&(de, coc, aoc)) else {
             continue;
         };
-        let planned = plan
-            .group_of(m)
-            .is_some_and(|g| g.periods.iter().any(|p| p.iso() == v.period));
-        if !planned || !scope.contains(&ou) {
+        let Some(period) =
+            crate::period::Period::parse(&v.period).filter(|p| plan.is_planned(m, p))
+        else {
+            continue;
+        };
+        if !scope.contains(&ou) {
             continue;
         }
         let key = Key {
             de,
             coc,
             aoc,
-            period: v.period.clone(),
+            period: period.iso(),
             ou,
         };
         current.insert(key, (m, v.value.clone().unwrap_or_default()));

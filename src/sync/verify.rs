@@ -137,8 +137,7 @@ impl<'a> Verifier<'a> {
             return;
         };
         // Period: valid, and planned for this mapping.
-        let period = Period::parse(&row.period)
-            .filter(|p| self.plan.group_of(m).is_some_and(|g| g.periods.contains(p)));
+        let period = Period::parse(&row.period).filter(|p| self.plan.is_planned(m, p));
         let Some(period) = period else {
             self.out.issues.push(
                 SyncIssue::new(

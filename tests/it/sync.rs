@@ -580,3 +580,49 @@ fn data_sets_are_completed_and_failures_are_messaged() {
     );
     assert_eq!(run.event("notify").expect("notify")["sent"], true);
 }
+
+#[test]
+fn explicit_periods_replace_the_lookback_and_are_checked() {
+    let env = Env::new(Version::V241);
+    env.seed();
+    env.source
+        .set_pi_value("piCasesM001", "202312", "ouFacilit01", 4.0);
+    // Monthly periods for a job with a weekly data element: period-type-mismatch.
+    let run = env.run(&["--yes", "--period", "202312", "--period", "202401"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.outcome(), "check-failed");
+    let errors = run.event("check-errors").expect("check errors");
+    assert_eq!(errors["diagnostics"][0]["code"], "T2A010");
+    assert_eq!(errors["diagnostics"][0]["objects"][0]["id"], "piTestsW001");
+    assert!(env.target.writes().is_empty());
+
+    // With that rule off, the weekly PI is left out, and said so; the months move.
+    env.job("[rules]\nperiod-type-mismatch = \"off\"");
+    let run = env.run(&["--yes", "--period", "202312", "--period", "202401"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stored = env.target.stored();
+    assert_eq!(
+        stored
+            .get(&key("deCases0001", "202312", "ouFacilit01", "cocMale0001"))
+            .map(String::as_str),
+        Some("4")
+    );
+    assert_eq!(
+        stored
+            .get(&key("deCases0001", "202401", "ouFacilit01", "cocMale0001"))
+            .map(String::as_str),
+        Some("5")
+    );
+    assert!(!stored.keys().any(|k| k.0 == "deTestsW001"));
+    let skipped: Vec<&Value> = run
+        .events
+        .iter()
+        .filter(|e| e["event"] == "skipped")
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["programIndicator"]["id"], "piTestsW001");
+
+    let run = env.run(&["--yes", "--period", "202401", "--period", "2024Q1"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("mix period types"), "{}", run.stderr);
+}
