@@ -428,28 +428,6 @@ fn read_endpoint(
     }
 }
 
-fn uid_list(
-    t: &mut TableReader<'_>,
-    key: &'static str,
-    what: &str,
-    issues: &mut Issues,
-) -> Vec<Spanned<String>> {
-    let Some(list) = t.strings(key, issues) else {
-        return Vec::new();
-    };
-    for s in &list.value {
-        if !is_uid(&s.value) {
-            issues.push(
-                s.span.clone(),
-                format!("`{}` is not a {what} UID", s.value),
-                "expected an 11-character UID",
-                Some("UIDs are 11 characters: a letter, then letters or digits (see the Maintenance app)".into()),
-            );
-        }
-    }
-    list.value
-}
-
 fn scheme(
     t: &mut TableReader<'_>,
     key: &'static str,
@@ -491,9 +469,8 @@ fn read_mapping(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<MappingC
             );
         }
     }
-    m.programs = uid_list(&mut t, "programs", "program", issues);
-    m.program_indicator_groups = uid_list(
-        &mut t,
+    m.programs = t.uids("programs", "program", issues);
+    m.program_indicator_groups = t.uids(
         "program_indicator_groups",
         "program indicator group",
         issues,

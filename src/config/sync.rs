@@ -179,28 +179,6 @@ pub fn is_org_unit_item(s: &str) -> bool {
         )
 }
 
-fn uids(
-    t: &mut TableReader<'_>,
-    key: &'static str,
-    what: &str,
-    issues: &mut Issues,
-) -> Vec<Spanned<String>> {
-    let Some(list) = t.strings(key, issues) else {
-        return Vec::new();
-    };
-    for s in &list.value {
-        if !is_uid(&s.value) {
-            issues.push(
-                s.span.clone(),
-                format!("`{}` is not a {what} UID", s.value),
-                "expected an 11-character UID",
-                Some("UIDs are 11 characters: a letter, then letters or digits".into()),
-            );
-        }
-    }
-    list.value
-}
-
 pub fn read(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> {
     let mut t = TableReader::new(v, "sync", SYNC_KEYS, issues)?;
     let mut s = SyncConfig::default();
@@ -327,8 +305,8 @@ pub fn read(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> 
     ) {
         s.notify_instance = v;
     }
-    s.notify_users = uids(&mut t, "notify_users", "user", issues);
-    s.notify_user_groups = uids(&mut t, "notify_user_groups", "user group", issues);
+    s.notify_users = t.uids("notify_users", "user", issues);
+    s.notify_user_groups = t.uids("notify_user_groups", "user group", issues);
     t.finish(issues);
     Some(s)
 }

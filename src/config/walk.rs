@@ -231,6 +231,29 @@ impl<'de> TableReader<'de> {
         }
     }
 
+    /// A list of UIDs; each malformed one is an issue (which fails the whole config).
+    pub fn uids(
+        &mut self,
+        key: &'static str,
+        what: &str,
+        issues: &mut Issues,
+    ) -> Vec<Spanned<String>> {
+        let Some(list) = self.strings(key, issues) else {
+            return Vec::new();
+        };
+        for s in &list.value {
+            if !crate::idscheme::is_uid(&s.value) {
+                issues.push(
+                    s.span.clone(),
+                    format!("`{}` is not a {what} UID", s.value),
+                    "expected an 11-character UID",
+                    Some("UIDs are 11 characters: a letter, then letters or digits (see the Maintenance app)".into()),
+                );
+            }
+        }
+        list.value
+    }
+
     /// One of a fixed set of names (case-insensitive), with a "did you mean" otherwise.
     pub fn choice<T: Copy>(
         &mut self,

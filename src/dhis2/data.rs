@@ -85,23 +85,36 @@ impl ExportQuery {
     }
 }
 
+/// GET a `{"dataValues": [...]}` body, parsed as it streams in.
+fn get_values(
+    client: &Client,
+    path: &str,
+    query: &[(&str, String)],
+    what: &str,
+) -> Result<Vec<DataValue>, RemoteError> {
+    let f = client.get(path, query)?;
+    let url = f.url.clone();
+    let reader = std::io::BufReader::new(f.response);
+    let dvs: DataValues =
+        serde_json::from_reader(reader).map_err(|e| RemoteError::BadResponse {
+            url: url.to_string(),
+            message: format!("unreadable {what}: {e}"),
+        })?;
+    Ok(dvs.data_values)
+}
+
 /// Run one analytics export.
 pub fn export(
     client: &Client,
     query: &ExportQuery,
     version: Option<Version>,
 ) -> Result<Vec<DataValue>, RemoteError> {
-    let params = query.params(version);
-    let f = client.get("analytics/dataValueSet.json", &params)?;
-    let url = f.url.clone();
-    // Streamed: the body is parsed as it arrives.
-    let reader = std::io::BufReader::new(f.response);
-    let dvs: DataValues =
-        serde_json::from_reader(reader).map_err(|e| RemoteError::BadResponse {
-            url: url.to_string(),
-            message: format!("unreadable analytics export: {e}"),
-        })?;
-    Ok(dvs.data_values)
+    get_values(
+        client,
+        "analytics/dataValueSet.json",
+        &query.params(version),
+        "analytics export",
+    )
 }
 
 /// What to read of the target's stored values.
@@ -118,15 +131,7 @@ pub fn read_values(client: &Client, query: &ReadQuery) -> Result<Vec<DataValue>,
     q.extend(query.data_sets.iter().map(|d| ("dataSet", d.clone())));
     q.extend(query.periods.iter().map(|p| ("period", p.clone())));
     q.extend(query.org_units.iter().map(|o| ("orgUnit", o.clone())));
-    let f = client.get("dataValueSets.json", &q)?;
-    let url = f.url.clone();
-    let reader = std::io::BufReader::new(f.response);
-    let dvs: DataValues =
-        serde_json::from_reader(reader).map_err(|e| RemoteError::BadResponse {
-            url: url.to_string(),
-            message: format!("unreadable data values: {e}"),
-        })?;
-    Ok(dvs.data_values)
+    get_values(client, "dataValueSets.json", &q, "data values")
 }
 
 /// Id schemes and strategy of an import.

@@ -575,59 +575,69 @@ fn steps(
             return Ok(Outcome::Declined);
         }
     }
-    let chunk = config.sync.import_chunk as usize;
-    let pb = bar(opts, to_write, "dry run");
-    let dry = import::run(&tgt.client, &cx, &batches, true, chunk, &|done, _| {
-        pb.set_position(done as u64)
-    })?;
-    pb.finish_and_clear();
-    rep.insert("dryRun".into(), json!(dry));
-    log.event(
-        "dry-run",
-        json!({"importCount": dry.import_count, "conflicts": dry.conflicts, "requests": dry.requests, "issues": dry.issues}),
-        format!(
-            "server dry run: {} imported, {} updated, {} deleted, {} ignored, {} conflicts",
-            dry.import_count.imported, dry.import_count.updated, dry.import_count.deleted, dry.import_count.ignored, dry.conflicts
-        ),
-    );
-    if dry.aborted.is_some() || dry.conflicts as u64 > config.sync.max_conflicts {
-        let mut issues = dry.issues.clone();
-        if let Some(a) = &dry.aborted {
+    let send = |log: &mut Log,
+                rep: &mut Map<String, Value>,
+                dry_run: bool|
+     -> Result<import::Outcome, Error> {
+        let (name, what) = if dry_run {
+            ("dry-run", "server dry run")
+        } else {
+            ("import", "import")
+        };
+        let pb = bar(opts, to_write, what);
+        let out = import::run(
+            &tgt.client,
+            &cx,
+            &batches,
+            dry_run,
+            config.sync.import_chunk as usize,
+            &|done, _| pb.set_position(done as u64),
+        )?;
+        pb.finish_and_clear();
+        rep.insert(if dry_run { "dryRun" } else { "import" }.into(), json!(out));
+        let c = out.import_count;
+        log.event(
+            name,
+            json!({"importCount": c, "conflicts": out.conflicts, "requests": out.requests, "issues": out.issues}),
+            format!(
+                "{what}: {} imported, {} updated, {} deleted, {} ignored, {} conflicts",
+                c.imported, c.updated, c.deleted, c.ignored, out.conflicts
+            ),
+        );
+        Ok(out)
+    };
+    let failed = |out: &import::Outcome| {
+        out.aborted.is_some() || out.conflicts as u64 > config.sync.max_conflicts
+    };
+    let with_abort = |out: &import::Outcome| {
+        let mut issues = out.issues.clone();
+        if let Some(a) = &out.aborted {
             issues.insert(
                 0,
                 SyncIssue::new(
                     issue::IssueKind::ImportConflict,
-                    format!("the target aborted the dry run: {a}"),
+                    format!("the target aborted the import: {a}"),
                     "see the target's server log",
                 ),
             );
         }
+        issues
+    };
+    let dry = send(log, rep, true)?;
+    if failed(&dry) {
         print_issues(
             log,
             "The server-side dry run reported conflicts; nothing was written",
-            &issues,
+            &with_abort(&dry),
         );
         return Ok(Outcome::Conflicts);
     }
     if opts.dry_run {
         return Ok(Outcome::DryRun);
     }
-    let pb = bar(opts, to_write, "import");
-    let done = import::run(&tgt.client, &cx, &batches, false, chunk, &|done, _| {
-        pb.set_position(done as u64)
-    })?;
-    pb.finish_and_clear();
-    rep.insert("import".into(), json!(done));
-    log.event(
-        "import",
-        json!({"importCount": done.import_count, "conflicts": done.conflicts, "requests": done.requests, "issues": done.issues}),
-        format!(
-            "import: {} imported, {} updated, {} deleted, {} ignored, {} conflicts",
-            done.import_count.imported, done.import_count.updated, done.import_count.deleted, done.import_count.ignored, done.conflicts
-        ),
-    );
-    if done.aborted.is_some() || done.conflicts as u64 > config.sync.max_conflicts {
-        print_issues(log, "The import reported conflicts", &done.issues);
+    let done = send(log, rep, false)?;
+    if failed(&done) {
+        print_issues(log, "The import reported conflicts", &with_abort(&done));
         return Ok(Outcome::Conflicts);
     }
 
