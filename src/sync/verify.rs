@@ -127,7 +127,22 @@ impl<'a> Verifier<'a> {
         let cx = self.cx;
         let t = cx.target;
         let mapping = &cx.mappings[m];
+        // Only when the check was told to ignore it can a mapping's target not resolve.
         let Some(key_base) = mapping.key(t) else {
+            self.out.issues.push(
+                SyncIssue::new(
+                    IssueKind::UnknownTarget,
+                    format!(
+                        "program indicator {} sends data element `{}` / category option combo `{}` / attribute option combo `{}`, which do not all resolve in the target",
+                        cx.pi_label(mapping),
+                        mapping.de,
+                        mapping.coc.as_deref().unwrap_or(""),
+                        mapping.aoc.as_deref().unwrap_or("")
+                    ),
+                    "fix the mapping (see `t2a check` with every rule on); a value without a resolvable target is never imported",
+                )
+                .object(self.pi(m)),
+            );
             return;
         };
         let de = key_base.0;

@@ -285,3 +285,21 @@ pub fn tasks(s: &Shared, id: &str) -> Response {
     notes.reverse();
     json_response(StatusCode::OK, &Value::Array(notes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_render_like_java() {
+        assert_eq!(render(12.0, None), "12.0");
+        assert_eq!(render(12.0, Some(0)), "12");
+        assert_eq!(render(12.5, Some(0)), "13");
+        assert_eq!(render(12.25, Some(1)), "12.3");
+        assert_eq!(render(12.0, Some(2)), "12.0");
+        assert_eq!(java_double(1e7), "1.0E7");
+        assert_eq!(java_double(12345678.0), "1.2345678E7");
+        assert_eq!(java_double(0.0001), "1.0E-4");
+        assert_eq!(java_double(0.5), "0.5");
+    }
+}

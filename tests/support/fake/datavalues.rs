@@ -860,3 +860,83 @@ pub fn snapshot(values: &BTreeMap<Key, Stored>) -> BTreeMap<Key, String> {
         .map(|(k, s)| (k.clone(), s.value.clone().unwrap_or_default()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_types_follow_dhis2() {
+        assert_eq!(
+            value_type_problem("12.0", "INTEGER"),
+            Some("value_not_integer")
+        );
+        assert_eq!(
+            value_type_problem("007", "INTEGER"),
+            Some("value_not_integer")
+        );
+        assert_eq!(
+            value_type_problem("0", "INTEGER_POSITIVE"),
+            Some("value_not_positive_integer")
+        );
+        assert_eq!(value_type_problem("0", "INTEGER_ZERO_OR_POSITIVE"), None);
+        assert_eq!(value_type_problem("-3", "INTEGER_NEGATIVE"), None);
+        assert_eq!(
+            value_type_problem("1e3", "NUMBER"),
+            Some("value_not_numeric")
+        );
+        assert_eq!(
+            value_type_problem(".5", "NUMBER"),
+            Some("value_not_numeric")
+        );
+        assert_eq!(value_type_problem("12.5", "NUMBER"), None);
+        assert_eq!(
+            value_type_problem("101", "PERCENTAGE"),
+            Some("value_not_percentage")
+        );
+        assert_eq!(
+            value_type_problem("3000000000", "INTEGER"),
+            Some("value_not_integer")
+        );
+    }
+
+    #[test]
+    fn conflicts_merge_on_2_41_and_stay_plain_on_2_36() {
+        let mut c = Conflicts {
+            version: Version::V241,
+            list: Vec::new(),
+        };
+        for i in [1, 3] {
+            c.add(
+                i,
+                "E7610",
+                &[("dataElement", "X".into())],
+                "Data element not found or not accessible: `X`".into(),
+                ("X".into(), "old".into()),
+                Some("dataElement"),
+            );
+        }
+        assert_eq!(c.list.len(), 1);
+        assert_eq!(c.list[0]["indexes"], json!([1, 3]));
+        assert_eq!(c.list[0]["object"], "X");
+        let mut c = Conflicts {
+            version: Version::V236,
+            list: Vec::new(),
+        };
+        c.add(
+            0,
+            "E7610",
+            &[("dataElement", "X".into())],
+            "new".into(),
+            (
+                "X".into(),
+                "Data element not found or not accessible".into(),
+            ),
+            None,
+        );
+        assert_eq!(
+            c.list[0],
+            json!({"object": "X", "value": "Data element not found or not accessible"})
+        );
+    }
+}
