@@ -246,6 +246,10 @@ impl Period {
         }
         let y: i32 = iso[..4].parse().ok()?;
         let rest = &iso[4..];
+        // Every form is ASCII; slicing below relies on it.
+        if !rest.is_ascii() {
+            return None;
+        }
         let num = |s: &str, max_digits: usize| -> Option<i32> {
             (!s.is_empty() && s.len() <= max_digits && s.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| s.parse().ok())?
@@ -498,6 +502,13 @@ mod tests {
         assert_eq!(iso_of(PeriodType::Daily, d(2024, 2, 29)), "20240229");
         assert_eq!(Period::parse("2014-02-04").unwrap().iso(), "20140204");
         assert_eq!(Period::parse("20240230"), None);
+    }
+
+    #[test]
+    fn odd_input_is_rejected_not_panicked_on() {
+        for bad in ["2024€1", "2024-€-1", "2024W€", "2024ééé", "2024-0€", "€€€€", "2024-01-0€", "2024BiW€", "2024\u{0}"] {
+            assert_eq!(Period::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -52,6 +52,10 @@ impl Decimal {
             Some(i) => (&rest[..i], rest[i + 1..].parse::<i32>().ok()?),
             None => (rest, 0),
         };
+        // Beyond any value a data element holds; also bounds the digits written out.
+        if exp.unsigned_abs() > 400 || mantissa.len() > 400 {
+            return None;
+        }
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         if (int.is_empty() && frac.is_empty())
             || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
@@ -231,6 +235,13 @@ mod tests {
         assert!(normalise("100.5", Some("PERCENTAGE")).is_err());
         assert!(normalise("1.5", Some("UNIT_INTERVAL")).is_err());
         assert_eq!(normalise("hello", Some("TEXT")), Ok("hello".into()));
+    }
+
+    #[test]
+    fn huge_exponents_are_not_numbers() {
+        assert_eq!(normalise("1e2147483647", Some("NUMBER")), Err(Rejection::NotNumeric));
+        assert_eq!(normalise("1e-2147483648", Some("NUMBER")), Err(Rejection::NotNumeric));
+        assert!(!same_value("1e999999", "1e999998"));
     }
 
     #[test]
