@@ -148,8 +148,15 @@ fn main() {
         })
         .collect();
     let t3 = Instant::now();
-    let scope: std::collections::BTreeSet<usize> = reconcile::scope(&cx, &all, &verified.values);
-    let changes = reconcile::classify(&cx, &p, &verified.values, &stored, &scope);
+    let scope = reconcile::scope(&cx, &all, &verified.values);
+    let changes = reconcile::classify(
+        &cx,
+        &p,
+        &verified.values,
+        &stored,
+        &scope,
+        t2a::config::Stale::Report,
+    );
     let t_reconcile = t3.elapsed();
 
     let t4 = Instant::now();

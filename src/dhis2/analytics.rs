@@ -25,6 +25,7 @@ pub fn trigger(client: &Client, last_years: Option<u64>) -> Result<Job, RemoteEr
     #[derive(Deserialize)]
     struct Message {
         response: Option<Response>,
+        message: Option<String>,
     }
     let mut q = vec![
         ("skipResourceTables", "false".to_string()),
@@ -36,20 +37,34 @@ pub fn trigger(client: &Client, last_years: Option<u64>) -> Result<Job, RemoteEr
         q.push(("lastYears", n.to_string()));
     }
     let url = client.api_url("resourceTables/analytics").to_string();
-    let (_, body) = client.post_json(
-        "resourceTables/analytics",
-        &q,
-        &serde_json::json!({}),
-        false,
-    )?;
+    // 2.40 answers 409 when a run is already going, with that job: follow it instead.
+    let (status, body) =
+        client.post_json("resourceTables/analytics", &q, &serde_json::json!({}), true)?;
     let msg: Message = serde_json::from_slice(&body).map_err(|e| RemoteError::BadResponse {
         url: url.clone(),
         message: format!("unreadable job answer: {e}"),
     })?;
-    let r = msg.response.ok_or_else(|| RemoteError::BadResponse {
-        url: url.clone(),
-        message: "the answer names no job".into(),
-    })?;
+    let r = match msg.response {
+        Some(r) => r,
+        None if status == reqwest::StatusCode::CONFLICT => {
+            return Err(RemoteError::Status {
+                url,
+                status: 409,
+                message: msg
+                    .message
+                    .unwrap_or_else(|| "analytics could not be started".into()),
+                help: Some(
+                    "another analytics run may be going on; try again when it is done".into(),
+                ),
+            });
+        }
+        None => {
+            return Err(RemoteError::BadResponse {
+                url,
+                message: "the answer names no job".into(),
+            });
+        }
+    };
     // `relativeNotifierEndpoint` is "/api/system/tasks/<type>/<id>" without context path.
     let tasks_path = match (r.relative_notifier_endpoint, r.job_type, r.id) {
         (Some(e), _, _) => e

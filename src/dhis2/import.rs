@@ -80,19 +80,30 @@ pub fn parse_summary(body: &[u8]) -> Result<ImportSummary, String> {
         message: Option<String>,
     }
     let env: Envelope = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let no_summary = |message: Option<String>| {
+        format!(
+            "no import summary in the answer{}",
+            message.map(|m| format!(": {m}")).unwrap_or_default()
+        )
+    };
     let inner = match (env.response, env.response_type) {
         (Some(r), _) => r,
         (None, Some(_)) => {
-            return serde_json::from_slice(body)
-                .map_err(|e| format!("unreadable import summary: {e}"));
+            serde_json::from_slice(body).map_err(|e| format!("unreadable import summary: {e}"))?
         }
-        (None, None) => {
-            return Err(format!(
-                "no import summary in the answer{}",
-                env.message.map(|m| format!(": {m}")).unwrap_or_default()
-            ));
-        }
+        (None, None) => return Err(no_summary(env.message)),
     };
+    // Anything else (another kind of response, an error without a summary) must not
+    // pass for a clean import.
+    let is_summary = inner.get("responseType").and_then(|t| t.as_str()) == Some("ImportSummary")
+        || inner.get("importCount").is_some();
+    let has_status = inner
+        .get("status")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| !s.is_empty());
+    if !is_summary || !has_status {
+        return Err(no_summary(env.message));
+    }
     serde_json::from_value(inner).map_err(|e| format!("unreadable import summary: {e}"))
 }
 
@@ -145,5 +156,8 @@ mod tests {
             parse_summary(br#"{"httpStatus":"Forbidden","message":"Access is denied"}"#).is_err()
         );
         assert!(parse_summary(b"<html>").is_err());
+        // A 409 with some other response inside is no clean import.
+        assert!(parse_summary(br#"{"httpStatus":"Conflict","httpStatusCode":409,"status":"ERROR","message":"x","response":{"responseType":"ErrorReport"}}"#).is_err());
+        assert!(parse_summary(br#"{"response":{"responseType":"ImportSummary"}}"#).is_err());
     }
 }

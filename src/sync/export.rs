@@ -7,7 +7,7 @@ use crate::dhis2::RemoteError;
 use crate::dhis2::Version;
 use crate::dhis2::data::{DataValue, ExportQuery, export};
 use crate::dhis2::pool::map_bounded;
-use crate::idscheme::IdScheme;
+use crate::idscheme::{IdScheme, is_uid};
 
 /// Limits that keep one analytics request small.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +74,21 @@ pub fn requests(
     let mut out = Vec::new();
     let pi_chunks = chunks(mappings, c.pis, c.max_dimension_chars, |(_, pi)| pi.len());
     let pe_chunks = chunks(periods, c.periods, c.max_dimension_chars, String::len);
-    let ou_chunks = chunks(org_units, c.org_units, c.max_dimension_chars, String::len);
+    // Only UIDs are split; levels, groups and user org units go with every chunk, since
+    // they select within the UIDs they come with.
+    let (uids, others): (Vec<String>, Vec<String>) =
+        org_units.iter().cloned().partition(|o| is_uid(o));
+    let ou_chunks: Vec<Vec<String>> = if uids.is_empty() {
+        vec![others]
+    } else {
+        chunks(&uids, c.org_units, c.max_dimension_chars, String::len)
+            .into_iter()
+            .map(|mut ch| {
+                ch.extend(others.iter().cloned());
+                ch
+            })
+            .collect()
+    };
     for pis in &pi_chunks {
         for pe in &pe_chunks {
             for ou in &ou_chunks {
@@ -126,6 +140,21 @@ mod tests {
                 .all(|ch| ch.iter().map(|s| s.len() + 1).sum::<usize>() <= 30)
         );
         assert_eq!(c.iter().map(Vec::len).sum::<usize>(), 10);
+    }
+
+    #[test]
+    fn levels_go_with_every_chunk_of_roots() {
+        let maps = vec![(0, "piA0000000a".to_string())];
+        let pes = vec!["202401".to_string()];
+        let mut ous: Vec<String> = (0..250).map(|i| format!("o{i:010}")).collect();
+        ous.push("LEVEL-4".into());
+        let r = requests(&maps, &pes, &ous, None, &IdScheme::Uid, Chunking::default());
+        assert_eq!(r.len(), 3);
+        assert!(
+            r.iter()
+                .all(|q| q.query.ou.last().map(String::as_str) == Some("LEVEL-4"))
+        );
+        assert_eq!(r.iter().map(|q| q.query.ou.len() - 1).sum::<usize>(), 250);
     }
 
     #[test]

@@ -76,16 +76,15 @@ pub fn batches(
                 write.rows.push(c.row.clone());
                 write.owners.push(c.mapping);
             }
-            (Class::Stale, crate::config::Stale::Zero) => {
-                write.rows.push(DataValue {
-                    value: Some("0".into()),
-                    ..c.row.clone()
-                });
-                write.owners.push(c.mapping);
-            }
-            (Class::Stale, crate::config::Stale::Delete) => {
-                delete.rows.push(c.row.clone());
-                delete.owners.push(c.mapping);
+            // The row says what the policy does: a value to write, or none to delete.
+            (Class::Stale, crate::config::Stale::Zero | crate::config::Stale::Delete) => {
+                let batch = if c.row.value.is_some() {
+                    &mut write
+                } else {
+                    &mut delete
+                };
+                batch.rows.push(c.row.clone());
+                batch.owners.push(c.mapping);
             }
             _ => {}
         }
@@ -216,19 +215,39 @@ pub fn run(
     Ok(out)
 }
 
-/// The data set a key reports through: the first (by id) holding the data element with
-/// the period's type.
-pub fn data_set_of(cx: &Context<'_>, key: &super::verify::Key) -> Option<usize> {
+/// The data sets a key reports through: those holding the data element with the
+/// period's type, assigned to the org unit, whose attribute combo holds the AOC.
+pub fn data_sets_for(cx: &Context<'_>, key: &super::verify::Key) -> Vec<usize> {
     let t = cx.target;
-    let ptype = crate::period::PeriodType::of_iso(&key.period)?;
+    let Some(ptype) = crate::period::PeriodType::of_iso(&key.period) else {
+        return Vec::new();
+    };
+    let aoc_fits = |ds: usize| {
+        let combo = t.data_sets()[ds]
+            .category_combo
+            .as_ref()
+            .and_then(|r| t.category_combos.id(&r.id));
+        match (key.aoc, combo) {
+            (None, None) => true,
+            (None, Some(c)) => t.is_default_combo(c),
+            (Some(a), Some(c)) => t.combo_cocs(c).contains(&a),
+            (Some(_), None) => false,
+        }
+    };
     let mut sets: Vec<usize> = cx
         .graph
         .data_sets_of(key.de)
         .into_iter()
         .filter(|&ds| t.data_sets()[ds].period_type.as_deref() == Some(ptype.name()))
+        .filter(|&ds| cx.graph.is_assigned(ds, key.ou) && aoc_fits(ds))
         .collect();
     sets.sort_by(|a, b| t.data_sets()[*a].id.cmp(&t.data_sets()[*b].id));
-    sets.first().copied()
+    sets
+}
+
+/// The data set a key is shown under in the preview.
+pub fn data_set_of(cx: &Context<'_>, key: &super::verify::Key) -> Option<usize> {
+    data_sets_for(cx, key).first().copied()
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -252,7 +271,7 @@ pub fn complete_data_sets(
         .iter()
         .filter(|c| matches!(c.class, Class::New | Class::Changed))
     {
-        if let Some(ds) = data_set_of(cx, &c.key) {
+        for ds in data_sets_for(cx, &c.key) {
             *counts
                 .entry((ds, c.key.period.clone(), c.key.ou, c.key.aoc))
                 .or_default() += 1;

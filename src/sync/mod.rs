@@ -488,16 +488,26 @@ fn steps(
         Some(tgt) => {
             let mut all = Vec::new();
             for g in &plan.groups {
-                let scope = reconcile::scope(&cx, &g.mappings, &values);
                 let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-                let stored =
-                    reconcile::read_stored(&tgt.client, &cx, &g.mappings, &periods, &scope)?;
+                // A mapping may sit in two groups (data sets of two period types): each
+                // group reconciles only its own periods.
                 let mine: Vec<verify::Exported> = values
                     .iter()
-                    .filter(|v| g.mappings.contains(&v.mapping))
+                    .filter(|v| g.mappings.contains(&v.mapping) && periods.contains(&v.key.period))
                     .cloned()
                     .collect();
-                all.extend(reconcile::classify(&cx, &plan, &mine, &stored, &scope));
+                let scope = reconcile::scope(&cx, &g.mappings, &mine);
+                let units = reconcile::scope_units(&scope);
+                let stored =
+                    reconcile::read_stored(&tgt.client, &cx, &g.mappings, &periods, &units)?;
+                all.extend(reconcile::classify(
+                    &cx,
+                    &plan,
+                    &mine,
+                    &stored,
+                    &scope,
+                    config.sync.stale,
+                ));
             }
             all
         }
@@ -672,7 +682,15 @@ fn analytics(
     rep: &mut Map<String, Value>,
 ) -> Result<Option<Outcome>, Error> {
     let s = &config.sync;
-    if s.run_analytics {
+    // A dry run starts nothing on the servers: it judges the last analytics run instead.
+    if s.run_analytics && opts.dry_run {
+        log.event(
+            "analytics-skipped",
+            json!({"reason": "dry run"}),
+            "dry run: analytics not started; judging the last run instead",
+        );
+    }
+    if s.run_analytics && !opts.dry_run {
         log.event(
             "analytics-start",
             json!({}),

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
+use crate::config::Stale;
 use crate::dhis2::data::{DataValue, ReadQuery, read_values};
 use crate::dhis2::pool::map_bounded;
 use crate::dhis2::{Client, RemoteError};
@@ -35,25 +36,35 @@ pub struct Change {
     pub class: Class,
     /// The stored value, if any.
     pub old: Option<String>,
-    /// The exported value; `None` for stale keys.
+    /// The value the target gets: the exported one, for a stale key what the policy
+    /// writes (or `None`).
     pub new: Option<String>,
-    /// The row to import, under the job's id schemes (for stale keys, with the value the
-    /// `stale` policy gives, if any).
+    /// The row to import, under the job's id schemes. For a stale key, the value the
+    /// `stale` policy writes (`"0"`), or none when it deletes.
     pub row: DataValue,
 }
 
-/// The org units whose stored values are compared, per period group: those in the
-/// export and those that report the group's mappings.
-pub fn scope(cx: &Context<'_>, mappings: &[usize], exported: &[Exported]) -> BTreeSet<usize> {
-    let mut ous: BTreeSet<usize> = exported
+/// The org units whose stored values a mapping may touch: those its own program (or
+/// `sync.org_units`) reports from, and those it exported values for. Values of other
+/// org units, even for the same data element, are not the job's to judge stale.
+pub type Scope = HashMap<usize, BTreeSet<usize>>;
+
+pub fn scope(cx: &Context<'_>, mappings: &[usize], exported: &[Exported]) -> Scope {
+    let mut out: Scope = mappings
         .iter()
-        .filter(|e| mappings.contains(&e.mapping))
-        .map(|e| e.key.ou)
+        .map(|&m| (m, cx.graph.reporting_units_of(m).into_iter().collect()))
         .collect();
-    for &m in mappings {
-        ous.extend(cx.graph.reporting_units_of(m));
+    for e in exported {
+        if let Some(ous) = out.get_mut(&e.mapping) {
+            ous.insert(e.key.ou);
+        }
     }
-    ous
+    out
+}
+
+/// Every org unit of a scope.
+pub fn scope_units(scope: &Scope) -> BTreeSet<usize> {
+    scope.values().flatten().copied().collect()
 }
 
 /// Read the target's stored values for a group: its data sets, periods and org units
@@ -129,7 +140,8 @@ pub fn classify(
     plan: &Plan,
     exported: &[Exported],
     stored: &[DataValue],
-    scope: &BTreeSet<usize>,
+    scope: &Scope,
+    stale: Stale,
 ) -> Vec<Change> {
     let t = cx.target;
     // The (DE, COC, AOC) each mapping sends.
@@ -173,7 +185,7 @@ pub fn classify(
         else {
             continue;
         };
-        if !scope.contains(&ou) {
+        if !scope.get(&m).is_some_and(|s| s.contains(&ou)) {
             continue;
         }
         let key = Key {
@@ -207,13 +219,22 @@ pub fn classify(
     }
     // What remains is stored but no longer exported.
     let ou_scheme = &cx.config.mapping.org_unit_id_scheme;
-    let mut stale: Vec<(Key, (usize, String))> = current.into_iter().collect();
-    stale.sort_by(|a, b| a.0.cmp(&b.0));
-    for (key, (m, old)) in stale {
+    let mut stale_keys: Vec<(Key, (usize, String))> = current.into_iter().collect();
+    stale_keys.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, (m, old)) in stale_keys {
         let mapping = &cx.mappings[m];
+        // Already what `stale = "zero"` makes of it: nothing to do, run after run.
+        if stale == Stale::Zero && is_zero(&old) {
+            continue;
+        }
         let Some(org_unit) = identifier(&t.organisation_units()[key.ou], ou_scheme) else {
             continue;
         };
+        // "zero" writes 0 where the data element can hold it; where it cannot
+        // (positive integers), the value is deleted instead.
+        let value: Option<String> = (stale == Stale::Zero
+            && t.data_elements()[key.de].value_type.as_deref() != Some("INTEGER_POSITIVE"))
+        .then(|| "0".to_string());
         changes.push(Change {
             row: DataValue {
                 data_element: mapping.de.clone(),
@@ -221,15 +242,15 @@ pub fn classify(
                 org_unit,
                 category_option_combo: mapping.coc.clone(),
                 attribute_option_combo: mapping.aoc.clone(),
-                value: None,
+                value: value.clone(),
                 comment: None,
                 deleted: None,
             },
+            new: value.clone(),
             key,
             mapping: m,
             class: Class::Stale,
             old: Some(old),
-            new: None,
         });
     }
     changes.sort_by(|a, b| a.key.cmp(&b.key));

@@ -239,8 +239,14 @@ mod tests {
 
     #[test]
     fn huge_exponents_are_not_numbers() {
-        assert_eq!(normalise("1e2147483647", Some("NUMBER")), Err(Rejection::NotNumeric));
-        assert_eq!(normalise("1e-2147483648", Some("NUMBER")), Err(Rejection::NotNumeric));
+        assert_eq!(
+            normalise("1e2147483647", Some("NUMBER")),
+            Err(Rejection::NotNumeric)
+        );
+        assert_eq!(
+            normalise("1e-2147483648", Some("NUMBER")),
+            Err(Rejection::NotNumeric)
+        );
         assert!(!same_value("1e999999", "1e999998"));
     }
 

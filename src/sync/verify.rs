@@ -147,6 +147,23 @@ impl<'a> Verifier<'a> {
         };
         let de = key_base.0;
         let de_obj = &t.data_elements()[de];
+        if row.deleted == Some(true) {
+            self.out.issues.push(
+                SyncIssue::new(
+                    IssueKind::InvalidValue,
+                    format!(
+                        "a value of program indicator {} for `{}`, {}, `{}` is marked deleted",
+                        cx.pi_label(mapping),
+                        mapping.de,
+                        row.period,
+                        row.org_unit
+                    ),
+                    "the sync decides what to delete (see `stale`); remove `deleted` from the file",
+                )
+                .object(self.pi(m)),
+            );
+            return;
+        }
         let Some(raw) = row.value.clone() else {
             self.out.empty += 1;
             return;

@@ -52,11 +52,19 @@ impl Env {
 
     /// With a source built by `source` (to vary its metadata).
     fn with(version: Version, source: impl FnOnce(Builder) -> Builder) -> Env {
+        Env::with_both(version, source, |b| {
+            b.metadata_file(&repo("tests/fixtures/sync/hmis.json"))
+        })
+    }
+
+    /// With both sides built by the caller.
+    fn with_both(
+        version: Version,
+        source: impl FnOnce(Builder) -> Builder,
+        target: impl FnOnce(Builder) -> Builder,
+    ) -> Env {
         let source = source(Builder::new(version)).start();
-        let target = Builder::new(version)
-            .context_path("/hmis")
-            .metadata_file(&repo("tests/fixtures/sync/hmis.json"))
-            .start();
+        let target = target(Builder::new(version).context_path("/hmis")).start();
         let dir = tempfile::tempdir().expect("tempdir");
         let job = dir.path().join("malaria.toml");
         let env = Env {
@@ -625,4 +633,223 @@ fn explicit_periods_replace_the_lookback_and_are_checked() {
     let run = env.run(&["--yes", "--period", "202401", "--period", "2024Q1"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("mix period types"), "{}", run.stderr);
+}
+
+fn hmis() -> Value {
+    serde_json::from_str(&crate::support::read(&repo(
+        "tests/fixtures/sync/hmis.json",
+    )))
+    .expect("json")
+}
+
+fn store_value(env: &Env, k: (String, String, String, String, String), value: &str) {
+    env.target.with_data(|d| {
+        d.values.insert(
+            k,
+            fake::datavalues::Stored {
+                value: Some(value.into()),
+                comment: None,
+                deleted: false,
+                created: "2024-01-05".into(),
+                last_updated: "2024-01-05".into(),
+            },
+        )
+    });
+}
+
+#[test]
+fn stale_handling_never_touches_values_the_job_does_not_own() {
+    let env = Env::new(Version::V241);
+    env.seed();
+    // Entered by hand in the HMIS: at the district (no program there), under another
+    // attribute option combo, and for another period.
+    let district = key("deCases0001", "202401", "ouDistrct01", "cocMale0001");
+    let other_aoc = (
+        "deDeaths001".to_string(),
+        "202401".to_string(),
+        "ouFacilit01".to_string(),
+        DEFAULT.to_string(),
+        "cocMale0001".to_string(),
+    );
+    let other_period = key("deDeaths001", "202311", "ouFacilit01", DEFAULT);
+    store_value(&env, district.clone(), "50");
+    store_value(&env, other_aoc.clone(), "9");
+    store_value(&env, other_period.clone(), "8");
+    env.job("stale = \"delete\"");
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.event("reconcile").expect("reconcile")["stale"], 0);
+    let stored = env.target.stored();
+    for k in [&district, &other_aoc, &other_period] {
+        assert!(stored.contains_key(k), "{k:?} survived");
+    }
+}
+
+#[test]
+fn a_data_element_in_weekly_and_monthly_data_sets_moves_both_and_settles() {
+    let mut target = hmis();
+    target["dataSets"][0]["dataSetElements"]
+        .as_array_mut()
+        .expect("dataSetElements")
+        .push(serde_json::json!({"dataElement": {"id": "deTestsW001"}}));
+    let env = Env::with_both(
+        Version::V241,
+        |b| b.metadata_file(&repo("tests/fixtures/sync/tracker.json")),
+        |b| b.metadata(target),
+    );
+    env.seed();
+    env.source
+        .set_pi_value("piTestsW001", "202401", "ouFacilit03", 40.0);
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stored = env.target.stored();
+    assert_eq!(
+        stored
+            .get(&key("deTestsW001", "2024W6", "ouFacilit03", DEFAULT))
+            .map(String::as_str),
+        Some("11")
+    );
+    assert_eq!(
+        stored
+            .get(&key("deTestsW001", "202401", "ouFacilit03", DEFAULT))
+            .map(String::as_str),
+        Some("40")
+    );
+    let run = env.run(&["--yes"]);
+    assert_eq!(
+        run.outcome(),
+        "nothing-to-change",
+        "each period type is reconciled once"
+    );
+    assert_eq!(run.event("reconcile").expect("reconcile")["unchanged"], 6);
+}
+
+#[test]
+fn completion_goes_to_every_data_set_the_org_unit_reports_through() {
+    let mut target = hmis();
+    target["dataSets"].as_array_mut().expect("dataSets").push(serde_json::json!({
+        "id": "dsHospMon01", "code": "MAL_HOSP", "name": "Malaria hospital deaths", "periodType": "Monthly",
+        "categoryCombo": {"id": "ccDefault01"}, "dataSetElements": [{"dataElement": {"id": "deDeaths001"}}],
+        "organisationUnits": [{"id": "ouFacilit02"}]}));
+    let env = Env::with_both(
+        Version::V241,
+        |b| b.metadata_file(&repo("tests/fixtures/sync/tracker.json")),
+        |b| b.metadata(target),
+    );
+    env.seed();
+    env.source
+        .set_pi_value("piDeaths001", "202401", "ouFacilit01", 1.0);
+    env.job("complete_data_sets = true");
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let regs = env
+        .target
+        .with_data(|d| d.registrations.keys().cloned().collect::<Vec<_>>());
+    let reg = |ds: &str, pe: &str, ou: &str| (ds.to_string(), pe.to_string(), ou.to_string());
+    assert_eq!(
+        regs,
+        vec![
+            reg("dsHospMon01", "202401", "ouFacilit02"),
+            reg("dsMonthly01", "202401", "ouFacilit01"),
+            reg("dsMonthly01", "202401", "ouFacilit02"),
+            reg("dsWeekly001", "2024W6", "ouFacilit03"),
+        ],
+        "facility 1 reports no hospital deaths: not assigned"
+    );
+}
+
+#[test]
+fn zeroing_stale_values_settles() {
+    let env = Env::new(Version::V236);
+    env.seed();
+    env.source
+        .set_pi_value("piSevere001", "202401", "ouFacilit01", 4.0);
+    assert_eq!(env.run(&["--yes"]).code, 0);
+    env.source
+        .remove_pi_value("piSevere001", "202401", "ouFacilit01");
+    env.job("stale = \"zero\"");
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        env.target
+            .stored()
+            .get(&key("deSevere001", "202401", "ouFacilit01", DEFAULT))
+            .map(String::as_str),
+        Some("0")
+    );
+    let writes = env.target.writes().len();
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.outcome(), "nothing-to-change");
+    assert_eq!(
+        env.target.writes().len(),
+        writes,
+        "a zeroed value is not written again"
+    );
+}
+
+#[test]
+fn a_file_with_deleted_values_is_refused() {
+    let env = Env::new(Version::V241);
+    let file = env.dir.path().join("values.json");
+    std::fs::write(
+        &file,
+        r#"{"dataValues":[{"dataElement":"MAL_DEATHS","period":"202401","orgUnit":"ouFacilit02","value":"2","deleted":true}]}"#,
+    )
+    .expect("write");
+    let run = env.run(&["--yes", "--from", file.to_str().expect("path")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.outcome(), "verify-failed");
+    assert!(env.target.writes().is_empty());
+}
+
+#[test]
+fn values_for_periods_the_target_has_not_opened_are_conflicts() {
+    let env = Env::new(Version::V241);
+    env.seed();
+    env.source
+        .set_pi_value("piCasesM001", "202402", "ouFacilit01", 1.0);
+    // The HMIS lives on the same day; its data sets open no future period, so the
+    // running month is closed (E7641).
+    env.target.with_data(|d| d.today = AS_OF.into());
+    env.job("include_current = true");
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.outcome(), "conflicts");
+    let dry = run.event("dry-run").expect("dry run");
+    assert!(
+        dry["issues"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("E7641"),
+        "{dry:#}"
+    );
+    assert_eq!(dry["issues"][0]["objects"][0]["id"], "piCasesM001");
+    assert!(env.target.stored().is_empty());
+}
+
+#[test]
+fn org_units_can_be_matched_by_code() {
+    let env = Env::new(Version::V238);
+    env.seed();
+    env.job("[mapping]\norg_unit_id_scheme = \"CODE\"");
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env.target.stored(), env.expected());
+    let export = env
+        .source
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("dataValueSet.json"))
+        .expect("export");
+    assert!(
+        export.query.contains("outputOrgUnitIdScheme=CODE"),
+        "{}",
+        export.query
+    );
+    assert!(
+        env.target
+            .writes()
+            .iter()
+            .all(|w| w.query.contains("orgUnitIdScheme=CODE"))
+    );
 }

@@ -173,7 +173,7 @@ impl Conflicts {
         legacy: (String, String),
         property: Option<&str>,
     ) {
-        if self.version < Version::V238 {
+        if self.version.minor() < 37 {
             let c = json!({"object": legacy.0, "value": legacy.1});
             if !self.list.contains(&c) {
                 self.list.push(c);
@@ -513,6 +513,46 @@ pub fn import(
             continue;
         }
 
+        // Check 24: not after the latest open future period of the data sets holding the
+        // DE that the org unit reports (any of them may allow it).
+        let assigned: Vec<&&Value> = sets
+            .iter()
+            .filter(|ds| {
+                ds["organisationUnits"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|x| x["id"] == ou_id.as_str()))
+            })
+            .collect();
+        let locked: Vec<(String, bool)> = assigned
+            .iter()
+            .filter_map(|ds| {
+                let open = ds["openFuturePeriods"].as_i64().unwrap_or(0);
+                let after =
+                    super::periods::after_open(&pe, ds["periodType"].as_str()?, open, &today)?;
+                Some((id_of(ds), after))
+            })
+            .collect();
+        if !locked.is_empty() && locked.iter().all(|(_, after)| *after) {
+            let ds = locked[0].0.clone();
+            reject(
+                "E7641",
+                &[
+                    ("period", pe.clone()),
+                    ("dataElement", de_id.clone()),
+                    ("dataSet", ds.clone()),
+                ],
+                format!(
+                    "Period: `{pe}` is after latest open future period: `{today}` for data element: `{de_id}` and data set: `{ds}`"
+                ),
+                (
+                    pe.clone(),
+                    "Period is after latest open future period".into(),
+                ),
+                Some("period"),
+            );
+            continue;
+        }
+
         // §6.4: what happens to a valid value.
         let key: Key = (
             de_id.clone(),
@@ -556,7 +596,7 @@ pub fn import(
             (None, "UPDATE") => ignored += 1,
             (None, _) if zero_insignificant || deleting => {
                 // Skipped without a conflict; 2.37+ count it nowhere (§6.4).
-                if v < Version::V238 {
+                if v.minor() < 37 {
                     ignored += 1
                 } else {
                     uncounted += 1
@@ -615,7 +655,7 @@ pub fn import(
         "conflicts": conflicts.list,
         "dataSetComplete": "false",
     });
-    if v >= Version::V241 {
+    if v.minor() >= 39 {
         rejected.sort_unstable();
         rejected.dedup();
         summary["rejectedIndexes"] = json!(rejected);

@@ -62,3 +62,55 @@ pub fn start_key(iso: &str) -> (u32, u32) {
         .collect();
     (year, digits.parse().unwrap_or(0))
 }
+
+/// Start dates, for the lock checks (E7641): the types data sets commonly use.
+fn start(iso: &str) -> Option<jiff::civil::Date> {
+    use jiff::civil::{Date, ISOWeekDate, Weekday};
+    let y: i16 = iso.get(..4)?.parse().ok()?;
+    let rest = &iso[4..];
+    match period_type(iso)? {
+        "Yearly" => Date::new(y, 1, 1).ok(),
+        "Monthly" => Date::new(y, rest.trim_start_matches('-').parse().ok()?, 1).ok(),
+        "Quarterly" => Date::new(y, rest.strip_prefix('Q')?.parse::<i8>().ok()? * 3 - 2, 1).ok(),
+        "Weekly" => ISOWeekDate::new(y, rest.strip_prefix('W')?.parse().ok()?, Weekday::Monday)
+            .ok()
+            .map(|w| w.date()),
+        "Daily" => {
+            let d = rest.replace('-', "");
+            Date::new(y, d.get(..2)?.parse().ok()?, d.get(2..)?.parse().ok()?).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Whether `iso` is after the latest open period of `period_type` on `today`, where the
+/// latest open period is the current one − 1 + `open_future` (§6.3 check 24).
+/// `None` when the fake does not model the type.
+pub fn after_open(
+    iso: &str,
+    period_type_name: &str,
+    open_future: i64,
+    today: &str,
+) -> Option<bool> {
+    use jiff::ToSpan;
+    let today: jiff::civil::Date = today.parse().ok()?;
+    let current = match period_type_name {
+        "Yearly" => today.first_of_year(),
+        "Monthly" => today.first_of_month(),
+        "Quarterly" => {
+            jiff::civil::Date::new(today.year(), (today.month() - 1) / 3 * 3 + 1, 1).ok()?
+        }
+        "Weekly" => today.saturating_sub(i64::from(today.weekday().to_monday_zero_offset()).days()),
+        "Daily" => today,
+        _ => return None,
+    };
+    let k = open_future - 1;
+    let latest = match period_type_name {
+        "Yearly" => current.saturating_add(k.years()),
+        "Monthly" => current.saturating_add(k.months()),
+        "Quarterly" => current.saturating_add((3 * k).months()),
+        "Weekly" => current.saturating_add((7 * k).days()),
+        _ => current.saturating_add(k.days()),
+    };
+    Some(start(iso)? > latest)
+}
