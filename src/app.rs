@@ -127,9 +127,9 @@ pub fn job_config(
 
 fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
     let cfg = job_config(
-        args.config.as_deref(),
-        args.source.as_deref(),
-        args.target.as_deref(),
+        args.job.config.as_deref(),
+        args.job.source.as_deref(),
+        args.job.target.as_deref(),
         &args.rules,
     )?;
     let report = check::check(&cfg)?;
@@ -143,9 +143,9 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
 
 fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
     let mut cfg = job_config(
-        args.config.as_deref(),
-        args.source.as_deref(),
-        args.target.as_deref(),
+        args.job.config.as_deref(),
+        args.job.source.as_deref(),
+        args.job.target.as_deref(),
         &[],
     )?;
     if !args.periods.is_empty() {
@@ -161,6 +161,7 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
         None => None,
     };
     let job = args
+        .job
         .config
         .as_deref()
         .and_then(|p| p.file_stem())

@@ -48,8 +48,9 @@ pub enum Command {
     Explain(ExplainArgs),
 }
 
+/// Where a job's sides are: a config file, and flags that override it.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct JobArgs {
     /// TOML job config (see README "Config"); flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -61,6 +62,12 @@ pub struct CheckArgs {
     /// Target (aggregate): a DHIS2 base URL or a metadata JSON file; defaults to the source
     #[arg(long, value_name = "URL|FILE")]
     pub target: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -73,17 +80,8 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// TOML job config (see README "Config"); flags override it
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Source (tracker): a DHIS2 base URL (or a metadata file with --from)
-    #[arg(long, value_name = "URL|FILE")]
-    pub source: Option<String>,
-
-    /// Target (aggregate): a DHIS2 base URL (or a metadata file with --out); defaults to the source
-    #[arg(long, value_name = "URL|FILE")]
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub job: JobArgs,
 
     /// Period to transfer, ISO (202401, 2024Q1, 2024W5) or relative (LAST_MONTH); repeatable; replaces sync.periods
     #[arg(long = "period", value_name = "ISO|RELATIVE")]

@@ -173,16 +173,26 @@ pub fn import(
     values: &[DataValue],
     opts: &ImportOptions,
 ) -> Result<ImportSummary, RemoteError> {
-    let (_, body) = client.post_json(
+    post_summary(
+        client,
         "dataValueSets",
         &opts.params(),
         &Payload {
             data_values: values,
         },
-        true,
-    )?;
-    parse_summary(&body).map_err(|message| RemoteError::BadResponse {
-        url: client.api_url("dataValueSets").to_string(),
+    )
+}
+
+/// POST to an import endpoint and read its summary (either shape; 409 is an answer).
+fn post_summary<B: Serialize>(
+    client: &Client,
+    path: &str,
+    query: &[(&str, String)],
+    body: &B,
+) -> Result<ImportSummary, RemoteError> {
+    let (_, answer) = client.post_json(path, query, body, true)?;
+    parse_summary(&answer).map_err(|message| RemoteError::BadResponse {
+        url: client.api_url(path).to_string(),
         message,
     })
 }
@@ -207,18 +217,14 @@ pub fn complete(client: &Client, regs: &[Registration]) -> Result<ImportSummary,
         #[serde(rename = "completeDataSetRegistrations")]
         registrations: &'a [Registration],
     }
-    let (_, body) = client.post_json(
+    post_summary(
+        client,
         "completeDataSetRegistrations",
         &[("importStrategy", "CREATE_AND_UPDATE".to_string())],
         &Body {
             registrations: regs,
         },
-        true,
-    )?;
-    parse_summary(&body).map_err(|message| RemoteError::BadResponse {
-        url: client.api_url("completeDataSetRegistrations").to_string(),
-        message,
-    })
+    )
 }
 
 /// Send a DHIS2 message to users and user groups.
