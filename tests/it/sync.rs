@@ -32,6 +32,12 @@ impl Run {
         self.events.iter().rev().find(|e| e["event"] == name)
     }
 
+    /// Reconciliation counts: new, changed, unchanged, stale.
+    fn tally(&self) -> [u64; 4] {
+        let r = self.event("reconcile").cloned().unwrap_or_default();
+        ["new", "changed", "unchanged", "stale"].map(|k| r[k].as_u64().unwrap_or(u64::MAX))
+    }
+
     fn outcome(&self) -> &str {
         self.event("end")
             .and_then(|e| e["outcome"].as_str())
@@ -230,15 +236,7 @@ fn a_second_run_changes_nothing() {
         let run = env.run(&["--yes"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.outcome(), "nothing-to-change", "{v:?}");
-        let rec = run.event("reconcile").expect("reconcile");
-        assert_eq!(
-            (
-                rec["new"].as_u64(),
-                rec["changed"].as_u64(),
-                rec["unchanged"].as_u64()
-            ),
-            (Some(0), Some(0), Some(5))
-        );
+        assert_eq!(run.tally()[..3], [0, 0, 5]);
         assert_eq!(
             env.target.writes().len(),
             writes_before,
@@ -258,15 +256,7 @@ fn a_corrected_tracker_value_updates_the_target() {
     let report = env.dir.path().join("run.json");
     let run = env.run(&["--yes", "--report", report.to_str().expect("utf-8 path")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let rec = run.event("reconcile").expect("reconcile");
-    assert_eq!(
-        (
-            rec["new"].as_u64(),
-            rec["changed"].as_u64(),
-            rec["unchanged"].as_u64()
-        ),
-        (Some(0), Some(1), Some(4))
-    );
+    assert_eq!(run.tally()[..3], [0, 1, 4]);
     assert_eq!(
         run.event("import").expect("import")["importCount"]["updated"],
         1
