@@ -177,14 +177,7 @@ pub fn check_with_context<'a>(
     let findings = rules::run(&cx, &config.rules);
     let off = rules::RULES
         .iter()
-        .filter(|r| {
-            config
-                .rules
-                .iter()
-                .rev()
-                .find(|(code, _)| *code == r.code)
-                .is_some_and(|(_, l)| *l == crate::diagnostic::Level::Off)
-        })
+        .filter(|r| r.level(&config.rules) == crate::diagnostic::Level::Off)
         .map(|r| r.code)
         .collect();
     let report = Report::new(

@@ -40,6 +40,15 @@ impl Rule {
         out.trim().to_string()
     }
 
+    /// The level a job gives the rule: the last setting for its code, else its default.
+    pub fn level(&self, levels: &[(&'static str, Level)]) -> Level {
+        levels
+            .iter()
+            .rev()
+            .find(|(code, _)| *code == self.code)
+            .map_or(Level::Severity(self.severity), |(_, l)| *l)
+    }
+
     /// The Markdown page of the rule (`rules/<name>.md`).
     pub fn page(&self) -> String {
         format!(
@@ -163,20 +172,12 @@ pub fn lookup_code(name_or_code: &str) -> Result<&'static str, Option<&'static s
     Err(did_you_mean(name_or_code, names))
 }
 
-/// Run every enabled rule (in parallel), apply the job's levels and sort the findings
-/// in the contract's order.
+/// Run every enabled rule (in parallel) and apply the job's levels. The report sorts
+/// the findings into the contract's order.
 pub fn run(cx: &Context<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
-    let level_of = |rule: &Rule| {
-        levels
-            .iter()
-            .rev()
-            .find(|(code, _)| *code == rule.code)
-            .map(|(_, l)| *l)
-            .unwrap_or(Level::Severity(rule.severity))
-    };
-    let mut findings: Vec<Finding> = RULES
+    RULES
         .par_iter()
-        .filter_map(|rule| match level_of(rule) {
+        .filter_map(|rule| match rule.level(levels) {
             Level::Off => None,
             Level::Severity(sev) => Some((rule, sev)),
         })
@@ -188,7 +189,5 @@ pub fn run(cx: &Context<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
                 f
             })
         })
-        .collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings
+        .collect()
 }

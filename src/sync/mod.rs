@@ -289,10 +289,6 @@ fn bar(opts: &Options, len: usize, what: &str) -> ProgressBar {
     pb
 }
 
-fn issues_json(issues: &[SyncIssue]) -> Value {
-    json!(issues)
-}
-
 fn print_issues(log: &Log, title: &str, issues: &[SyncIssue]) {
     let mut text = format!("\n{title}:\n");
     for i in issues {
@@ -458,7 +454,7 @@ fn steps(
         "export".into(),
         json!({"values": verified.values.len(), "skippedZeros": verified.skipped_zeros, "empty": verified.empty}),
     );
-    rep.insert("verify".into(), json!({"issues": issues_json(&issues)}));
+    rep.insert("verify".into(), json!({ "issues": issues }));
     log.event(
         "verify",
         json!({"values": verified.values.len(), "issues": issues.len(), "skippedZeros": verified.skipped_zeros}),

@@ -16,7 +16,7 @@ use crate::model::Identifiable;
 use crate::rules::Context;
 
 use super::plan::Plan;
-use super::values::{is_zero, same_value};
+use super::values::{is_numeric_type, is_zero, same_value};
 use super::verify::{Exported, Key};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -123,10 +123,7 @@ pub fn identifier<T: Identifiable>(o: &T, scheme: &IdScheme) -> Option<String> {
 /// a numeric type not averaged, §6.4).
 fn zero_dropped(t: &Catalog, de: usize) -> bool {
     let d = &t.data_elements()[de];
-    let numeric = d.value_type.as_deref().is_some_and(|v| {
-        v.starts_with("INTEGER") || matches!(v, "NUMBER" | "PERCENTAGE" | "UNIT_INTERVAL")
-    });
-    numeric
+    is_numeric_type(d.value_type.as_deref())
         && d.zero_is_significant != Some(true)
         && !matches!(
             d.aggregation_type.as_deref(),

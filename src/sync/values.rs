@@ -117,15 +117,25 @@ impl Decimal {
     }
 }
 
+/// Whether a value type holds whole numbers.
+fn is_integer_type(value_type: Option<&str>) -> bool {
+    matches!(
+        value_type,
+        Some("INTEGER" | "INTEGER_POSITIVE" | "INTEGER_NEGATIVE" | "INTEGER_ZERO_OR_POSITIVE")
+    )
+}
+
+/// Whether a value type holds numbers (the types DHIS2 treats as numeric on import).
+pub fn is_numeric_type(value_type: Option<&str>) -> bool {
+    is_integer_type(value_type)
+        || matches!(value_type, Some("NUMBER" | "PERCENTAGE" | "UNIT_INTERVAL"))
+}
+
 /// Normalise `raw` for a data element of `value_type` (the DHIS2 value type name).
 /// Non-numeric types are passed through unchanged.
 pub fn normalise(raw: &str, value_type: Option<&str>) -> Result<String, Rejection> {
-    let integer = matches!(
-        value_type,
-        Some("INTEGER" | "INTEGER_POSITIVE" | "INTEGER_NEGATIVE" | "INTEGER_ZERO_OR_POSITIVE")
-    );
-    let numeric = integer || matches!(value_type, Some("NUMBER" | "PERCENTAGE" | "UNIT_INTERVAL"));
-    if !numeric {
+    let integer = is_integer_type(value_type);
+    if !is_numeric_type(value_type) {
         return Ok(raw.to_string());
     }
     let d = Decimal::parse(raw).ok_or(Rejection::NotNumeric)?;
