@@ -21,3 +21,4 @@ pub mod reporting;
 pub mod rules;
 pub mod suggest;
 pub mod sync;
+pub mod synth;
