@@ -13,9 +13,9 @@ use serde_json::json;
 use t2a::catalog::Catalog;
 use t2a::config::{Config, Spanned};
 use t2a::dhis2::data::DataValue;
+use t2a::job::Job;
 use t2a::model::parse_metadata;
 use t2a::period::PeriodType;
-use t2a::rules::Context;
 use t2a::sync::{import, plan, reconcile, verify};
 
 const PIS: usize = 50;
@@ -71,7 +71,7 @@ fn main() {
     config.sync.period_type = Some(Spanned::new(PeriodType::Monthly, 0..0));
 
     let t0 = Instant::now();
-    let cx = Context::build(&src, &tgt, &config);
+    let cx = Job::build(&src, &tgt, &config);
     let findings = t2a::rules::run(&cx, &[]);
     let t_check = t0.elapsed();
     assert!(
@@ -132,11 +132,8 @@ fn main() {
             // The catalog sorts by id, so index i is data element d{i}.
             data_element: uid('d', e.key.de),
             period: e.key.period.clone(),
-            org_unit: tgt.organisation_units()[e.key.ou].id.clone(),
-            category_option_combo: e
-                .key
-                .coc
-                .map(|c| tgt.category_option_combos()[c].id.clone()),
+            org_unit: tgt.organisation_units[e.key.ou].id.clone(),
+            category_option_combo: e.key.coc.map(|c| tgt.category_option_combos[c].id.clone()),
             attribute_option_combo: None,
             value: Some(if i % 10 == 1 {
                 "1000".into()

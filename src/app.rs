@@ -14,7 +14,8 @@ use crate::error::Error;
 use crate::location::Location;
 use crate::model::write_snapshot;
 use crate::report::{self, Format, HumanOptions};
-use crate::rules::{self, PLANNED, RULES};
+use crate::rule_id;
+use crate::rules::{self, RULES};
 
 /// Exit code for a check with error-level findings.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -105,15 +106,17 @@ pub fn job_config(
                 )),
             ));
         };
-        let code = rules::lookup_code(name.trim()).map_err(|suggestion| {
-            Error::usage(
-                format!("unknown rule `{name}` in --rule"),
-                Some(match suggestion {
-                    Some(s) => format!("did you mean `{s}`? (`t2a rules` lists them)"),
-                    None => "`t2a rules` lists the rule names".into(),
-                }),
-            )
-        })?;
+        let code = rule_id::lookup(name.trim())
+            .map(|id| id.code)
+            .map_err(|suggestion| {
+                Error::usage(
+                    format!("unknown rule `{name}` in --rule"),
+                    Some(match suggestion {
+                        Some(s) => format!("did you mean `{s}`? (`t2a rules` lists them)"),
+                        None => "`t2a rules` lists the rule names".into(),
+                    }),
+                )
+            })?;
         let level: Level = level.trim().parse().map_err(|()| {
             Error::usage(
                 format!("unknown level `{level}` in --rule {flag}"),
@@ -284,9 +287,9 @@ fn run_rules(args: RulesArgs) -> Result<u8, Error> {
                     implemented: true,
                 })
                 .collect();
-            list.extend(PLANNED.iter().map(|(code, name)| R {
-                code,
-                name,
+            list.extend(rules::planned().map(|id| R {
+                code: id.code,
+                name: id.name,
                 severity: "",
                 summary: "",
                 implemented: false,
@@ -302,7 +305,9 @@ fn run_rules(args: RulesArgs) -> Result<u8, Error> {
             for r in RULES {
                 table.add_row([r.code, r.name, r.severity.as_str(), r.summary]);
             }
-            let planned: Vec<String> = PLANNED.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            let planned: Vec<String> = rules::planned()
+                .map(|id| format!("{} {}", id.code, id.name))
+                .collect();
             print(&format!(
                 "{table}\n\nPlanned (names reserved, levels may be set already): {}\n`t2a explain NAME` prints a rule's documentation.\n",
                 planned.join(", ")
@@ -317,7 +322,7 @@ fn run_explain(args: ExplainArgs) -> Result<u8, Error> {
         print(&rule.page())?;
         return Ok(0);
     }
-    match rules::lookup_code(&args.rule) {
+    match rule_id::lookup(&args.rule).map(|id| id.code) {
         Ok(code) => Err(Error::usage(
             format!(
                 "rule {} `{}` is in the catalogue but not implemented yet",

@@ -1,7 +1,5 @@
 //! `t2a check`: load both sides, check the config against them, run the rules.
 
-use std::collections::HashSet;
-
 use miette::SourceSpan;
 
 use crate::catalog::Catalog;
@@ -11,8 +9,9 @@ use crate::dhis2::metadata::Needs;
 use crate::error::Error;
 use crate::idscheme::is_uid;
 use crate::input::{Loaded, Remote, load};
+use crate::job::Job;
 use crate::report::Report;
-use crate::rules::{self, Context};
+use crate::rules;
 
 /// The source and target catalogs; `target` is `None` when one instance (or file) is
 /// both.
@@ -132,30 +131,24 @@ pub fn validate_config_refs(config: &Config, source: &Catalog) -> Result<(), Err
         }
         Ok(())
     };
-    let m = &source.meta;
     check(
         &config.mapping.programs,
-        m.programs.is_some(),
+        source.programs.present(),
         &|id| source.programs.id(id).is_some(),
         "mapping.programs",
         "program",
     )?;
     check(
         &config.mapping.program_indicator_groups,
-        m.program_indicator_groups.is_some(),
+        source.program_indicator_groups.present(),
         &|id| source.program_indicator_groups.id(id).is_some(),
         "mapping.program_indicator_groups",
         "program indicator group",
     )?;
-    let ous: HashSet<&str> = source
-        .organisation_units()
-        .iter()
-        .map(|o| o.id.as_str())
-        .collect();
     check(
         &config.sync.org_units,
-        !ous.is_empty(),
-        &|id| ous.contains(id),
+        !source.organisation_units.is_empty(),
+        &|id| source.organisation_units.id(id).is_some(),
         "sync.org_units",
         "org unit",
     )?;
@@ -171,9 +164,9 @@ pub fn check_pair(config: &Config, pair: &Pair) -> Result<Report, Error> {
 pub fn check_with_context<'a>(
     config: &'a Config,
     pair: &'a Pair,
-) -> Result<(Context<'a>, Report), Error> {
+) -> Result<(Job<'a>, Report), Error> {
     validate_config_refs(config, &pair.source)?;
-    let cx = Context::build(&pair.source, pair.target(), config);
+    let cx = Job::build(&pair.source, pair.target(), config);
     let findings = rules::run(&cx, &config.rules);
     let off = rules::RULES
         .iter()

@@ -1,64 +1,15 @@
 //! Findings: what a rule reports, in the shape of the JSON contract.
 
+use std::collections::HashSet;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::Serialize;
 
 use crate::model::Identifiable;
-use crate::rules::Rule;
-
-/// How bad a finding is. Ordered worst first so that sorting puts errors on top.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Note,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The level a job gives a rule: a severity, or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Severity(Severity),
-    Off,
-}
-
-impl Level {
-    pub const FORMS: &'static str = "\"error\", \"warning\", \"note\" or \"off\"";
-}
-
-impl FromStr for Level {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "error" => Ok(Level::Severity(Severity::Error)),
-            "warning" | "warn" => Ok(Level::Severity(Severity::Warning)),
-            "note" | "info" => Ok(Level::Severity(Severity::Note)),
-            "off" | "allow" => Ok(Level::Off),
-            _ => Err(()),
-        }
-    }
-}
+pub use crate::rule_id::{Level, RuleId, Severity};
 
 /// An object a finding is about, so a user can open it in the Maintenance app.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjectRef {
     /// DHIS2 schema name: `programIndicator`, `dataElement`, ...
     pub kind: &'static str,
@@ -108,7 +59,7 @@ pub struct TargetRef {
 /// One finding of one rule.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub rule: &'static Rule,
+    pub rule: &'static RuleId,
     /// Set from the rule's level when the job's levels are applied.
     pub severity: Severity,
     /// Informational findings (e.g. "nothing to check") keep this severity whatever
@@ -121,7 +72,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: &'static Rule, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn new(rule: &'static RuleId, message: impl Into<String>, help: impl Into<String>) -> Self {
         Finding {
             rule,
             severity: rule.severity,
@@ -134,7 +85,11 @@ impl Finding {
     }
 
     /// A note that does not follow the rule's level.
-    pub fn note(rule: &'static Rule, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn note(
+        rule: &'static RuleId,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         Finding {
             severity: Severity::Note,
             fixed: true,
@@ -149,9 +104,13 @@ impl Finding {
         self
     }
 
+    /// Add objects not named yet (a finding may name thousands of org units).
     pub fn objects(mut self, os: impl IntoIterator<Item = ObjectRef>) -> Self {
+        let mut named: HashSet<ObjectRef> = self.objects.iter().cloned().collect();
         for o in os {
-            self = self.object(o);
+            if named.insert(o.clone()) {
+                self.objects.push(o);
+            }
         }
         self
     }

@@ -18,7 +18,6 @@ use walk::{Issue, Issues, TableReader, entry_string};
 use crate::diagnostic::Level;
 use crate::idscheme::{IdScheme, is_uid};
 use crate::location::Location;
-use crate::rules;
 
 /// A config file's text, kept so that later checks (e.g. a configured program missing
 /// from the source) can point into it.
@@ -496,8 +495,8 @@ fn read_rules(v: toml_span::Value<'_>, issues: &mut Issues) -> Vec<(&'static str
         let Some(level) = entry_string(&key.value, value, issues) else {
             continue;
         };
-        let code = match rules::lookup_code(&key.value) {
-            Ok(code) => code,
+        let code = match crate::rule_id::lookup(&key.value) {
+            Ok(id) => id.code,
             Err(suggestion) => {
                 issues.push(
                     key.span,

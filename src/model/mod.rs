@@ -6,10 +6,12 @@
 //! `None`, which is not the same as an empty one: a package without `organisationUnits`
 //! tells nothing about org units, while an instance with none has none.
 
+mod ids;
 mod load;
 mod objects;
 mod snapshot;
 
+pub use ids::IdList;
 pub use load::{LoadError, load_metadata_file, parse_metadata};
 pub use objects::*;
 pub use snapshot::write_snapshot;

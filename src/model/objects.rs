@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::IdList;
+
 /// A reference to another object: `{"id": "..."}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 pub struct Ref {
@@ -112,7 +114,7 @@ pub struct Program {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_type: Option<String>,
     #[serde(default)]
-    pub organisation_units: Vec<Ref>,
+    pub organisation_units: IdList,
 }
 identifiable!(Program, "program");
 
@@ -267,7 +269,7 @@ pub struct DataSet {
     #[serde(default)]
     pub data_set_elements: Vec<DataSetElement>,
     #[serde(default)]
-    pub organisation_units: Vec<Ref>,
+    pub organisation_units: IdList,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_days: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -133,7 +133,7 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         let group: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| std::ptr::eq(f.rule, *rule))
+            .filter(|f| std::ptr::eq(f.rule, rule.id))
             .collect();
         if group.is_empty() {
             continue;
@@ -172,7 +172,7 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             report
                 .findings
                 .iter()
-                .filter(|f| std::ptr::eq(f.rule, *rule)),
+                .filter(|f| std::ptr::eq(f.rule, rule.id)),
         );
         let off = report.off.contains(&rule.code);
         let n = |v: usize| {

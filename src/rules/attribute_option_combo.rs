@@ -1,7 +1,7 @@
-use super::Context;
 use super::help::{join, unresolved_hints};
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::mapping::{Combo, Mapping};
+use crate::job::Job;
+use crate::job::{Combo, Mapping};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -26,19 +26,17 @@ declare_rule! {
     /// PI "HIV tests (partner A)" names AOC `PARTNER_A`, but the data set "HIV monthly"
     /// uses the default attribute combo.
     pub static RULE = {
-        code: "T2A008",
-        name: "unknown-attribute-option-combo",
-        severity: Error,
+        id: UNKNOWN_ATTRIBUTE_OPTION_COMBO,
         summary: "the program indicator's attribute option combo does not resolve, or is not in the attribute category combo of the data set(s) holding the data element",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     cx.mappings.iter().filter_map(|m| finding(cx, m)).collect()
 }
 
-fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
+fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
     let aoc = m.aoc.as_deref()?;
     let t = cx.target;
     let scheme = &cx.config.mapping.category_option_combo_id_scheme;
@@ -46,7 +44,6 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
         Combo::Default => None,
         Combo::Unknown => {
             let hints = unresolved_hints(
-                t.category_option_combos(),
                 &t.category_option_combos,
                 scheme,
                 aoc,
@@ -73,7 +70,7 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
                 return None;
             }
             let attr_combo = |ds: usize| {
-                t.data_sets()[ds]
+                t.data_sets[ds]
                     .category_combo
                     .as_ref()
                     .and_then(|r| t.category_combos.id(&r.id))
@@ -91,11 +88,11 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
                 .iter()
                 .map(|&ds| {
                     let combo = attr_combo(ds)
-                        .map(|c| t.category_combos()[c].name())
+                        .map(|c| t.category_combos[c].name())
                         .unwrap_or("default");
                     format!(
                         "\"{}\" (attribute combo \"{combo}\")",
-                        t.data_sets()[ds].name()
+                        t.data_sets[ds].name()
                     )
                 })
                 .collect();
@@ -112,7 +109,7 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
                 )
                 .object(cx.pi_ref(m))
                 .object(cx.de_ref(de))
-                .object(ObjectRef::of(&t.category_option_combos()[a]))
+                .object(ObjectRef::of(&t.category_option_combos[a]))
                 .objects(data_sets.iter().map(|&ds| cx.data_set_ref(ds)))
                 .target(m.target_ref()),
             )

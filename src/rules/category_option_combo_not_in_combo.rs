@@ -1,7 +1,7 @@
-use super::Context;
 use super::help::list_some;
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::mapping::{Combo, Mapping};
+use crate::job::Job;
+use crate::job::{Combo, Mapping};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -27,19 +27,17 @@ declare_rule! {
     /// PI `IUs0oR3Wv4X` sends COC `TB_LTFU` (of combo "TB - TX outcome") to
     /// `TB_OUTCOME_SHORT_REG_RIF_S`, whose category combo is `default`.
     pub static RULE = {
-        code: "T2A005",
-        name: "category-option-combo-not-in-combo",
-        severity: Error,
+        id: CATEGORY_OPTION_COMBO_NOT_IN_COMBO,
         summary: "the category option combo exists but is not in the category combo of the target data element (or of a data set's override)",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     cx.mappings.iter().filter_map(|m| finding(cx, m)).collect()
 }
 
-fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
+fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
     let de = m.target_de?;
     let Combo::Found(coc) = m.target_coc else {
         return None;
@@ -49,12 +47,12 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
     if combos.is_empty() || combos.iter().any(|&c| t.combo_cocs(c).contains(&coc)) {
         return None;
     }
-    let coc_obj = &t.category_option_combos()[coc];
+    let coc_obj = &t.category_option_combos[coc];
     let coc_combo = coc_obj
         .category_combo
         .as_ref()
         .and_then(|r| t.category_combos.id(&r.id))
-        .map(|c| format!(" (of category combo \"{}\")", t.category_combos()[c].name()))
+        .map(|c| format!(" (of category combo \"{}\")", t.category_combos[c].name()))
         .unwrap_or_default();
     let coc_text = m.coc.as_deref().unwrap_or("");
     let options: Vec<String> = combos
@@ -65,13 +63,13 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
                 .combo_cocs(c)
                 .iter()
                 .map(|&i| {
-                    let o = &t.category_option_combos()[i];
+                    let o = &t.category_option_combos[i];
                     format!("`{}`", o.code().unwrap_or(o.id()))
                 })
                 .collect();
             format!(
                 "\"{}\" ({})",
-                t.category_combos()[c].name(),
+                t.category_combos[c].name(),
                 list_some(&cocs, 6)
             )
         })
@@ -86,9 +84,7 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
             options.join(" or ")
         )
     };
-    let combo_objects = combos
-        .iter()
-        .map(|&c| ObjectRef::of(&t.category_combos()[c]));
+    let combo_objects = combos.iter().map(|&c| ObjectRef::of(&t.category_combos[c]));
     Some(
         Finding::new(
             &RULE,

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
-use super::Context;
 use crate::diagnostic::{Finding, TargetRef};
+use crate::job::Job;
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -23,15 +23,13 @@ declare_rule! {
     /// `gsb37G2FcaT` is in "TB - Notifications (Quarterly)" and "TB - Notifications
     /// (Yearly)".
     pub static RULE = {
-        code: "T2A011",
-        name: "conflicting-period-types",
-        severity: Warning,
+        id: CONFLICTING_PERIOD_TYPES,
         summary: "the target data element sits in data sets of different period types",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     let t = cx.target;
     cx.graph
         .data_elements()
@@ -40,7 +38,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
             let data_sets = cx.graph.data_sets_of(de);
             let types: BTreeSet<&str> = data_sets
                 .iter()
-                .filter_map(|&ds| t.data_sets()[ds].period_type.as_deref())
+                .filter_map(|&ds| t.data_sets[ds].period_type.as_deref())
                 .collect();
             if types.len() < 2 {
                 return None;
@@ -50,11 +48,11 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
             let sets: Vec<String> = data_sets
                 .iter()
                 .map(|&ds| {
-                    let d = &t.data_sets()[ds];
+                    let d = &t.data_sets[ds];
                     format!("\"{}\" ({})", d.name(), d.period_type.as_deref().unwrap_or("?"))
                 })
                 .collect();
-            let de_obj = &t.data_elements()[de];
+            let de_obj = &t.data_elements[de];
             Some(
                 Finding::new(
                     &RULE,

@@ -1,6 +1,6 @@
-use super::Context;
 use super::help::plural;
 use crate::diagnostic::Finding;
+use crate::job::Job;
 
 declare_rule! {
     /// ## What it does
@@ -21,15 +21,13 @@ declare_rule! {
     /// ## Example
     /// PI `LBh1bwnxBOU` targets `TB_TX_RIF_S_Q`, which no TB HMIS data set holds.
     pub static RULE = {
-        code: "T2A009",
-        name: "data-element-not-in-data-set",
-        severity: Warning,
+        id: DATA_ELEMENT_NOT_IN_DATA_SET,
         summary: "the target data element is in no data set of the target",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     cx.graph
         .data_elements()
         .into_iter()

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
-use super::Context;
 use crate::diagnostic::{Finding, ObjectRef};
+use crate::job::Job;
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -26,15 +26,13 @@ declare_rule! {
     /// PIs "ANC 1st visit" and "ANC 1st visit (new)" both carry `ANC_1ST_VISIT` with no
     /// COC.
     pub static RULE = {
-        code: "T2A007",
-        name: "duplicate-target",
-        severity: Error,
+        id: DUPLICATE_TARGET,
         summary: "two or more program indicators resolve to the same data element + category option combo + attribute option combo",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     let t = cx.target;
     let mut groups: BTreeMap<(usize, Option<usize>, Option<usize>), Vec<usize>> = BTreeMap::new();
     for (i, m) in cx.mappings.iter().enumerate() {
@@ -50,7 +48,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
             let label = |c: Option<usize>| match c {
                 None => "default".to_string(),
                 Some(i) => {
-                    let o = &t.category_option_combos()[i];
+                    let o = &t.category_option_combos[i];
                     o.code().unwrap_or(o.id()).to_string()
                 }
             };
@@ -60,7 +58,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
                 format!(
                     "{} program indicators send values to the same target: data element `{}`, category option combo `{}`, attribute option combo `{}`: {}",
                     ms.len(),
-                    t.data_elements()[de].code().unwrap_or(&first.de),
+                    t.data_elements[de].code().unwrap_or(&first.de),
                     label(coc),
                     label(aoc),
                     names.join(", ")
@@ -73,7 +71,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
                 f = f.object(cx.coc_ref(c));
             }
             if let Some(a) = aoc {
-                f = f.object(ObjectRef::of(&t.category_option_combos()[a]));
+                f = f.object(ObjectRef::of(&t.category_option_combos[a]));
             }
             f.target(first.target_ref())
         })

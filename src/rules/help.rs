@@ -1,7 +1,7 @@
 //! Help texts shared by the resolution rules: the value under another id scheme,
 //! near-miss codes, renamed data elements.
 
-use crate::catalog::Lookup;
+use crate::catalog::Collection;
 use crate::idscheme::IdScheme;
 use crate::model::Identifiable;
 use crate::suggest::near_misses;
@@ -13,15 +13,14 @@ const MAX_SUGGESTIONS: usize = 3;
 /// `kind` is a human noun ("data element"), `scheme_key` the config key that sets the
 /// scheme. Returns the hint sentences (without the final "how to fix").
 pub fn unresolved_hints<T: Identifiable>(
-    objects: &[T],
-    lookup: &Lookup,
+    objects: &Collection<T>,
     scheme: &IdScheme,
     value: &str,
     kind: &str,
     scheme_key: &str,
 ) -> Vec<String> {
     let mut hints = Vec::new();
-    for (other, i) in lookup.other_schemes(scheme, value) {
+    for (other, i) in objects.other_schemes(scheme, value) {
         let o = &objects[i];
         let what = match &other {
             IdScheme::Uid => "the UID".to_string(),
@@ -40,12 +39,12 @@ pub fn unresolved_hints<T: Identifiable>(
         ));
     }
     if hints.is_empty() {
-        let close = near_misses(value, lookup.keys(scheme), MAX_SUGGESTIONS);
+        let close = near_misses(value, objects.keys(scheme), MAX_SUGGESTIONS);
         if !close.is_empty() {
             let list: Vec<String> = close
                 .iter()
                 .map(|n| {
-                    let name = lookup
+                    let name = objects
                         .resolve(scheme, n.candidate)
                         .map(|i| objects[i].name())
                         .unwrap_or("");

@@ -1,6 +1,6 @@
-use super::Context;
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::mapping::AttributeOutcome;
+use crate::job::AttributeOutcome;
+use crate::job::Job;
 
 declare_rule! {
     /// ## What it does
@@ -22,15 +22,13 @@ declare_rule! {
     /// An attribute `DATA_ELEMENT_AGG` with `"unique": true`: two PIs mapped to
     /// `MAL_CASES` with COCs `MALE` and `FEMALE` cannot both be saved.
     pub static RULE = {
-        code: "T2A002",
-        name: "mapping-attribute-misconfigured",
-        severity: Warning,
+        id: MAPPING_ATTRIBUTE_MISCONFIGURED,
         summary: "the mapping attribute is not of value type TEXT, is mandatory, is unique, or is not assigned to program indicators",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     let AttributeOutcome::Chosen {
         definition: Some(i),
         ..
@@ -38,7 +36,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
     else {
         return Vec::new();
     };
-    let a = &cx.source.attributes()[*i];
+    let a = &cx.source.attributes[*i];
     let mut problems = Vec::new();
     let mut fixes = Vec::new();
     match a.value_type.as_deref() {

@@ -1,7 +1,7 @@
-use super::Context;
 use super::help::plural;
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::mapping::{ATTRIBUTE_CODE, ATTRIBUTE_NAME, AttributeOutcome};
+use crate::job::Job;
+use crate::job::{ATTRIBUTE_CODE, ATTRIBUTE_NAME, AttributeOutcome};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -32,15 +32,13 @@ declare_rule! {
     /// attribute = "vudyDP7jUy5"   # not in the source: mapping-attribute-missing
     /// ```
     pub static RULE = {
-        code: "T2A001",
-        name: "mapping-attribute-missing",
-        severity: Error,
+        id: MAPPING_ATTRIBUTE_MISSING,
         summary: "the job's mapping attribute does not exist in the source, or no program indicator in scope carries it",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     let det = &cx.attribute;
     let in_scope = plural(cx.scope.len(), "program indicator", "program indicators");
     let mut out = Vec::new();
@@ -119,16 +117,16 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-fn attribute_ref(cx: &Context<'_>, id: &str) -> ObjectRef {
+fn attribute_ref(cx: &Job<'_>, id: &str) -> ObjectRef {
     match cx.source.attributes.id(id) {
-        Some(i) => ObjectRef::of(&cx.source.attributes()[i]),
+        Some(i) => ObjectRef::of(&cx.source.attributes[i]),
         None => ObjectRef::unnamed("attribute", id),
     }
 }
 
-fn attribute_label(cx: &Context<'_>, id: &str) -> String {
+fn attribute_label(cx: &Job<'_>, id: &str) -> String {
     match cx.source.attributes.id(id) {
-        Some(i) => format!("\"{}\" ({id})", cx.source.attributes()[i].name()),
+        Some(i) => format!("\"{}\" ({id})", cx.source.attributes[i].name()),
         None => id.to_string(),
     }
 }

@@ -1,7 +1,7 @@
-use super::Context;
 use super::help::list_some;
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::mapping::{Combo, Mapping};
+use crate::job::Job;
+use crate::job::{Combo, Mapping};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -25,19 +25,17 @@ declare_rule! {
     /// PI "Malaria cases" with no COC targets `MAL_CASES`, whose category combo is
     /// "Sex" (`MALE`, `FEMALE`).
     pub static RULE = {
-        code: "T2A006",
-        name: "missing-category-option-combo",
-        severity: Error,
+        id: MISSING_CATEGORY_OPTION_COMBO,
         summary: "the program indicator has no category option combo but the target data element's category combo is not the default one",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     cx.mappings.iter().filter_map(|m| finding(cx, m)).collect()
 }
 
-fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
+fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
     let de = m.target_de?;
     if m.target_coc != Combo::Default {
         return None;
@@ -51,13 +49,13 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
         .iter()
         .flat_map(|&c| t.combo_cocs(c).iter())
         .map(|&i| {
-            let o = &t.category_option_combos()[i];
+            let o = &t.category_option_combos[i];
             format!("`{}`", o.code().unwrap_or(o.id()))
         })
         .collect();
     let combo_names: Vec<String> = combos
         .iter()
-        .map(|&c| format!("\"{}\"", t.category_combos()[c].name()))
+        .map(|&c| format!("\"{}\"", t.category_combos[c].name()))
         .collect();
     Some(
         Finding::new(
@@ -75,7 +73,7 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Option<Finding> {
         )
         .object(cx.pi_ref(m))
         .object(cx.de_ref(de))
-        .objects(combos.iter().map(|&c| ObjectRef::of(&t.category_combos()[c])))
+        .objects(combos.iter().map(|&c| ObjectRef::of(&t.category_combos[c])))
         .target(m.target_ref()),
     )
 }

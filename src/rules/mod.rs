@@ -1,31 +1,34 @@
 //! The rule registry. A rule is one file: its documentation (the doc comment, which
 //! also feeds `t2a explain` and `rules/<name>.md`), its registration and its check.
 
-mod context;
 mod help;
-
-pub use context::Context;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Finding, Level, Severity};
-use crate::suggest::did_you_mean;
+use crate::diagnostic::{Finding, Level};
+use crate::job::Job;
+use crate::rule_id::{CATALOGUE, RuleId};
 
-/// A rule: identity, default severity, documentation and check.
+/// A rule: identity (code, name, default severity), documentation and check.
 pub struct Rule {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
+    pub id: &'static RuleId,
     /// One line: when the rule fires.
     pub summary: &'static str,
     /// Markdown, from the doc comment.
     doc: &'static str,
-    pub check: fn(&Context<'_>) -> Vec<Finding>,
+    pub check: fn(&Job<'_>) -> Vec<Finding>,
 }
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.code, self.name)
+    }
+}
+
+impl std::ops::Deref for Rule {
+    type Target = RuleId;
+    fn deref(&self) -> &RuleId {
+        self.id
     }
 }
 
@@ -38,15 +41,6 @@ impl Rule {
             out.push('\n');
         }
         out.trim().to_string()
-    }
-
-    /// The level a job gives the rule: the last setting for its code, else its default.
-    pub fn level(&self, levels: &[(&'static str, Level)]) -> Level {
-        levels
-            .iter()
-            .rev()
-            .find(|(code, _)| *code == self.code)
-            .map_or(Level::Severity(self.severity), |(_, l)| *l)
     }
 
     /// The Markdown page of the rule (`rules/<name>.md`).
@@ -79,18 +73,14 @@ macro_rules! declare_rule {
     (
         $(#[doc = $doc:expr])*
         pub static $ident:ident = {
-            code: $code:literal,
-            name: $name:literal,
-            severity: $sev:ident,
+            id: $id:ident,
             summary: $summary:literal,
             check: $check:path $(,)?
         }
     ) => {
         $(#[doc = $doc])*
         pub static $ident: $crate::rules::Rule = $crate::rules::Rule {
-            code: $code,
-            name: $name,
-            severity: $crate::diagnostic::Severity::$sev,
+            id: &$crate::rule_id::$id,
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
             check: $check,
@@ -131,20 +121,12 @@ pub static RULES: &[&Rule] = &[
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the
 /// contract already, so a job config may set their level today.
-pub static PLANNED: &[(&str, &str)] = &[
-    ("T2A014", "value-type-mismatch"),
-    ("T2A015", "non-integer-export"),
-    ("T2A016", "negative-or-zero-rejected"),
-    ("T2A017", "zero-not-stored"),
-    ("T2A018", "not-aggregate-domain"),
-    ("T2A019", "mixed-id-schemes"),
-    ("T2A020", "target-without-code"),
-    ("T2A021", "incomplete-disaggregation"),
-    ("T2A022", "expiry-window"),
-    ("T2A023", "exchange-mismatch"),
-    ("T2A024", "unmapped-program-indicator"),
-    ("T2A025", "stale-analytics"),
-];
+pub fn planned() -> impl Iterator<Item = &'static RuleId> {
+    CATALOGUE
+        .iter()
+        .copied()
+        .filter(|id| !RULES.iter().any(|r| std::ptr::eq(r.id, *id)))
+}
 
 /// Find an implemented rule by name or code (case-insensitive code).
 pub fn find(name_or_code: &str) -> Option<&'static Rule> {
@@ -154,27 +136,9 @@ pub fn find(name_or_code: &str) -> Option<&'static Rule> {
         .find(|r| r.name == name_or_code || r.code.eq_ignore_ascii_case(name_or_code))
 }
 
-/// The code of a rule in the catalogue (implemented or planned), or the closest name.
-pub fn lookup_code(name_or_code: &str) -> Result<&'static str, Option<&'static str>> {
-    if let Some(r) = find(name_or_code) {
-        return Ok(r.code);
-    }
-    if let Some((code, _)) = PLANNED
-        .iter()
-        .find(|(code, name)| *name == name_or_code || code.eq_ignore_ascii_case(name_or_code))
-    {
-        return Ok(code);
-    }
-    let names = RULES
-        .iter()
-        .map(|r| r.name)
-        .chain(PLANNED.iter().map(|(_, n)| *n));
-    Err(did_you_mean(name_or_code, names))
-}
-
 /// Run every enabled rule (in parallel) and apply the job's levels. The report sorts
 /// the findings into the contract's order.
-pub fn run(cx: &Context<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
+pub fn run(cx: &Job<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
     RULES
         .par_iter()
         .filter_map(|rule| match rule.level(levels) {

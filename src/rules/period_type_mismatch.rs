@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
-use super::Context;
-use super::context::PeriodOrigin;
 use crate::diagnostic::{Finding, TargetRef};
+use crate::job::Job;
+use crate::job::PeriodOrigin;
 use crate::model::Identifiable;
 use crate::period::{PeriodType, RelativeType};
 
@@ -30,22 +30,20 @@ declare_rule! {
     /// period_type = "Monthly"   # ANC_1ST_VISIT is in a Quarterly data set
     /// ```
     pub static RULE = {
-        code: "T2A010",
-        name: "period-type-mismatch",
-        severity: Error,
+        id: PERIOD_TYPE_MISMATCH,
         summary: "the period type the job transfers differs from the period type of the data set(s) holding the data element",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     let t = cx.target;
     let mut out = Vec::new();
     for de in cx.graph.data_elements() {
         let data_sets = cx.graph.data_sets_of(de);
         let ds_types: Vec<PeriodType> = data_sets
             .iter()
-            .filter_map(|&ds| t.data_sets()[ds].period_type.as_deref()?.parse().ok())
+            .filter_map(|&ds| t.data_sets[ds].period_type.as_deref()?.parse().ok())
             .collect();
         if ds_types.is_empty() {
             continue;
@@ -70,7 +68,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
             let sets: Vec<String> = data_sets
                 .iter()
                 .map(|&ds| {
-                    let d = &t.data_sets()[ds];
+                    let d = &t.data_sets[ds];
                     format!(
                         "\"{}\" ({})",
                         d.name(),
@@ -93,7 +91,7 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
                     Some(ex.clone()),
                 ),
             };
-            let de_obj = &t.data_elements()[de];
+            let de_obj = &t.data_elements[de];
             let mut f = Finding::new(
                 &RULE,
                 format!(

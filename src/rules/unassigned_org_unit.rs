@@ -1,8 +1,8 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::Context;
 use super::help::{list_some, plural};
 use crate::diagnostic::{Finding, ObjectRef};
+use crate::job::Job;
 use crate::model::Identifiable;
 
 /// How many org units a message names before "and N more".
@@ -28,9 +28,7 @@ declare_rule! {
     /// Ten facilities run the TB programme but the data set "TB - Notifications
     /// (Quarterly)" is assigned to eight of them.
     pub static RULE = {
-        code: "T2A013",
-        name: "unassigned-org-unit",
-        severity: Error,
+        id: UNASSIGNED_ORG_UNIT,
         summary: "an org unit that will report resolves in the target but is not assigned to any data set that holds the target data element",
         check: check,
     }
@@ -42,48 +40,61 @@ struct Gap {
     data_elements: BTreeSet<usize>,
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
-    if cx.reporting.skip.is_some() {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
+    if cx.units.skip.is_some() {
         return Vec::new();
     }
     let t = cx.target;
+    // Data elements share their reporting units (one set per program) and data sets:
+    // each set × data set combination is computed once.
+    let mut memo: HashMap<(usize, Vec<usize>), Vec<usize>> = HashMap::new();
     let mut gaps: BTreeMap<usize, Gap> = BTreeMap::new();
     for de in cx.graph.data_elements() {
         let data_sets = cx.graph.data_sets_of(de);
         if data_sets.is_empty() {
             continue;
         }
-        let units: BTreeSet<usize> = cx
+        let mut sets: Vec<usize> = cx
             .graph
             .mappings_of(de)
             .into_iter()
-            .flat_map(|m| cx.graph.reporting_units_of(m))
+            .filter_map(|m| cx.units.by_mapping[m])
             .collect();
-        for ou in units {
-            if data_sets.iter().any(|&ds| cx.graph.is_assigned(ds, ou)) {
+        sets.sort_unstable();
+        sets.dedup();
+        for set in sets {
+            let missing = memo.entry((set, data_sets.clone())).or_insert_with(|| {
+                cx.units.sets[set]
+                    .resolved
+                    .iter()
+                    .copied()
+                    .filter(|&ou| !data_sets.iter().any(|&ds| t.is_assigned(ds, ou)))
+                    .collect()
+            });
+            if missing.is_empty() {
                 continue;
             }
             for &ds in &data_sets {
                 let gap = gaps.entry(ds).or_default();
-                gap.org_units.insert(ou);
+                gap.org_units.extend(missing.iter().copied());
                 gap.data_elements.insert(de);
             }
         }
     }
     gaps.into_iter()
         .map(|(ds, gap)| {
-            let d = &t.data_sets()[ds];
+            let d = &t.data_sets[ds];
             let ous: Vec<ObjectRef> = gap
                 .org_units
                 .iter()
-                .map(|&o| ObjectRef::of(&t.organisation_units()[o]))
+                .map(|&o| ObjectRef::of(&t.organisation_units[o]))
                 .collect();
             let names: Vec<String> = ous.iter().map(|o| format!("\"{}\" ({})", o.name, o.id)).collect();
             let des: Vec<String> = gap
                 .data_elements
                 .iter()
                 .map(|&de| {
-                    let e = &t.data_elements()[de];
+                    let e = &t.data_elements[de];
                     format!("`{}`", e.code().unwrap_or(e.id()))
                 })
                 .collect();

@@ -1,7 +1,7 @@
-use super::Context;
 use super::help::{join, unresolved_hints};
 use crate::diagnostic::Finding;
-use crate::mapping::Combo;
+use crate::job::Combo;
+use crate::job::Job;
 
 declare_rule! {
     /// ## What it does
@@ -24,15 +24,13 @@ declare_rule! {
     /// ## Example
     /// PI `PKJCjA97d44` names COC `SUSPECTED_CASES`, which the TB HMIS package lacks.
     pub static RULE = {
-        code: "T2A004",
-        name: "unknown-category-option-combo",
-        severity: Error,
+        id: UNKNOWN_CATEGORY_OPTION_COMBO,
         summary: "a program indicator's category option combo does not resolve in the target",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     let scheme = &cx.config.mapping.category_option_combo_id_scheme;
     let target = cx.target;
     cx.mappings
@@ -41,7 +39,6 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
         .map(|m| {
             let coc = m.coc.as_deref().unwrap_or("");
             let hints = unresolved_hints(
-                target.category_option_combos(),
                 &target.category_option_combos,
                 scheme,
                 coc,

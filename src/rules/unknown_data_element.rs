@@ -1,8 +1,8 @@
-use super::Context;
 use super::help::{join, unresolved_hints};
 use crate::diagnostic::{Finding, ObjectRef};
 use crate::idscheme::IdScheme;
-use crate::mapping::{DeField, Mapping};
+use crate::job::Job;
+use crate::job::{DeField, Mapping};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -27,15 +27,13 @@ declare_rule! {
     /// PI `lnEalDySgaE` carries `TB_COHORT_PCD_RIF_S`; the TB HMIS package has no data
     /// element with that code.
     pub static RULE = {
-        code: "T2A003",
-        name: "unknown-data-element",
-        severity: Error,
+        id: UNKNOWN_DATA_ELEMENT,
         summary: "a program indicator's target data element does not resolve in the target",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
+fn check(cx: &Job<'_>) -> Vec<Finding> {
     cx.mappings
         .iter()
         .filter(|m| m.target_de.is_none())
@@ -43,11 +41,10 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
         .collect()
 }
 
-fn finding(cx: &Context<'_>, m: &Mapping) -> Finding {
+fn finding(cx: &Job<'_>, m: &Mapping) -> Finding {
     let scheme = &cx.config.mapping.data_element_id_scheme;
     let target = cx.target;
     let mut hints = unresolved_hints(
-        target.data_elements(),
         &target.data_elements,
         scheme,
         &m.de,
@@ -60,7 +57,7 @@ fn finding(cx: &Context<'_>, m: &Mapping) -> Finding {
             Some(id) => match cx.source.attributes.id(id) {
                 Some(i) => format!(
                     "the mapping attribute \"{}\" ({id})",
-                    cx.source.attributes()[i].name()
+                    cx.source.attributes[i].name()
                 ),
                 None => format!("the mapping attribute {id}"),
             },
@@ -111,14 +108,13 @@ fn scheme_noun(s: &IdScheme) -> &'static str {
 /// Under CODE: the source holds a data element with this code whose UID the target
 /// holds under another code.
 fn renamed<'a>(
-    cx: &'a Context<'_>,
+    cx: &'a Job<'_>,
     m: &Mapping,
 ) -> Option<(&'a crate::model::DataElement, &'a crate::model::DataElement)> {
     if cx.config.mapping.data_element_id_scheme != IdScheme::Code {
         return None;
     }
-    let old =
-        &cx.source.data_elements()[cx.source.data_elements.resolve(&IdScheme::Code, &m.de)?];
-    let new = &cx.target.data_elements()[cx.target.data_elements.id(&old.id)?];
+    let old = &cx.source.data_elements[cx.source.data_elements.resolve(&IdScheme::Code, &m.de)?];
+    let new = &cx.target.data_elements[cx.target.data_elements.id(&old.id)?];
     (new.code() != old.code()).then_some((old, new))
 }

@@ -1,11 +1,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Context;
 use super::help::{list_some, plural};
 use crate::diagnostic::{Finding, ObjectRef};
 use crate::idscheme::IdScheme;
+use crate::job::Job;
+use crate::job::Skip;
+use crate::job::units::Unresolved;
 use crate::model::Identifiable;
-use crate::reporting::Skip;
 
 declare_rule! {
     /// ## What it does
@@ -33,16 +34,14 @@ declare_rule! {
     /// Facility `DiszpKrYNg8` runs the tracker programme but was never imported into
     /// the HMIS.
     pub static RULE = {
-        code: "T2A012",
-        name: "unknown-org-unit",
-        severity: Error,
+        id: UNKNOWN_ORG_UNIT,
         summary: "an org unit that will report does not resolve in the target under the job's org unit id scheme",
         check: check,
     }
 }
 
-fn check(cx: &Context<'_>) -> Vec<Finding> {
-    let r = &cx.reporting;
+fn check(cx: &Job<'_>) -> Vec<Finding> {
+    let r = &cx.units;
     let mut out = Vec::new();
     if let Some(skip) = &r.skip {
         if !cx.mappings.is_empty() {
@@ -60,25 +59,21 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
             "list the org units (UIDs) or use `LEVEL-n` with a root so that they can be checked before anything moves",
         ));
     }
-    // Which programs bring each unit in (empty when from the config).
-    let pis = cx.source.program_indicators();
-    let mut programs: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
-    for (mi, units) in r.by_mapping.iter().enumerate() {
-        for &u in units {
-            let entry = programs.entry(u).or_default();
-            if !r.from_config
-                && let Some(p) = &pis[cx.mappings[mi].pi].program
-            {
-                entry.insert(p.id.as_str());
-            }
+    // Each unresolved unit once, with the programs that bring it in (none from the config).
+    let mut used: Vec<usize> = r.by_mapping.iter().flatten().copied().collect();
+    used.sort_unstable();
+    used.dedup();
+    let mut units: BTreeMap<&str, (&Unresolved, BTreeSet<&str>)> = BTreeMap::new();
+    for set in used.iter().map(|&s| &r.sets[s]) {
+        for unit in &set.unresolved {
+            let entry = units
+                .entry(unit.source_id.as_str())
+                .or_insert_with(|| (unit, BTreeSet::new()));
+            entry.1.extend(set.program());
         }
     }
     let scheme = &cx.config.mapping.org_unit_id_scheme;
-    for (u, progs) in programs {
-        let unit = &r.units[u];
-        if unit.target.is_some() {
-            continue;
-        }
+    for (unit, progs) in units.into_values() {
         let ou_ref = ObjectRef {
             kind: "organisationUnit",
             id: unit.source_id.clone(),
@@ -86,8 +81,8 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
         };
         let program_refs: Vec<ObjectRef> = progs
             .iter()
-            .map(|p| match cx.source.programs.id(p) {
-                Some(i) => ObjectRef::of(&cx.source.programs()[i]),
+            .map(|p| match cx.source.programs.get(p) {
+                Some(program) => ObjectRef::of(program),
                 None => ObjectRef::unnamed("program", *p),
             })
             .collect();
@@ -121,19 +116,19 @@ fn check(cx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-fn help(cx: &Context<'_>, source_id: &str, scheme: &IdScheme) -> String {
+fn help(cx: &Job<'_>, source_id: &str, scheme: &IdScheme) -> String {
     let t = cx.target;
     let src = cx
         .source
         .organisation_units
         .id(source_id)
-        .map(|i| &cx.source.organisation_units()[i]);
+        .map(|i| &cx.source.organisation_units[i]);
     let twin = match scheme {
         IdScheme::Uid => src
             .and_then(|o| o.code())
             .and_then(|code| t.organisation_units.resolve(&IdScheme::Code, code))
             .map(|i| {
-                let o = &t.organisation_units()[i];
+                let o = &t.organisation_units[i];
                 format!(
                     "the target has org unit \"{}\" ({}) with the same code `{}` under another UID; align the UIDs, or set `mapping.org_unit_id_scheme = \"CODE\"`; ",
                     o.name(),
@@ -142,7 +137,7 @@ fn help(cx: &Context<'_>, source_id: &str, scheme: &IdScheme) -> String {
                 )
             }),
         _ => t.organisation_units.id(source_id).map(|i| {
-            let o = &t.organisation_units()[i];
+            let o = &t.organisation_units[i];
             format!(
                 "the target has org unit \"{}\" with the same UID {}; set `mapping.org_unit_id_scheme = \"UID\"`; ",
                 o.name(),
@@ -161,13 +156,13 @@ fn help(cx: &Context<'_>, source_id: &str, scheme: &IdScheme) -> String {
     )
 }
 
-fn skip_note(cx: &Context<'_>, skip: &Skip) -> Finding {
+fn skip_note(cx: &Job<'_>, skip: &Skip) -> Finding {
     let (what, help) = match skip {
         Skip::NoReportingUnits { programs } => {
             let names: Vec<String> = programs
                 .iter()
                 .map(|p| match cx.source.programs.id(p) {
-                    Some(i) => format!("\"{}\" ({p})", cx.source.programs()[i].name()),
+                    Some(i) => format!("\"{}\" ({p})", cx.source.programs[i].name()),
                     None => p.clone(),
                 })
                 .collect();
@@ -206,7 +201,7 @@ fn skip_note(cx: &Context<'_>, skip: &Skip) -> Finding {
     );
     if let Skip::NoReportingUnits { programs } = skip {
         f = f.objects(programs.iter().map(|p| match cx.source.programs.id(p) {
-            Some(i) => ObjectRef::of(&cx.source.programs()[i]),
+            Some(i) => ObjectRef::of(&cx.source.programs[i]),
             None => ObjectRef::unnamed("program", p.clone()),
         }));
     }

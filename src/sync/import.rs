@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::dhis2::data::{DataValue, ImportOptions, Registration, complete, import};
 use crate::dhis2::import::{ImportCount, ImportSummary};
 use crate::dhis2::{Client, RemoteError};
+use crate::job::Job;
 use crate::model::Identifiable;
-use crate::rules::Context;
 
 use super::issue::{IssueKind, SyncIssue, merge};
 use super::reconcile::{Change, Class};
@@ -124,7 +124,7 @@ fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue]) -> V
 }
 
 fn trace(
-    cx: &Context<'_>,
+    cx: &Job<'_>,
     summary: &ImportSummary,
     rows: &[DataValue],
     owners: &[usize],
@@ -165,7 +165,7 @@ fn trace(
 /// the same rows on the server). `progress(done, total)` follows the values sent.
 pub fn run(
     client: &Client,
-    cx: &Context<'_>,
+    cx: &Job<'_>,
     batches: &[Batch],
     dry_run: bool,
     chunk: usize,
@@ -217,13 +217,13 @@ pub fn run(
 
 /// The data sets a key reports through: those holding the data element with the
 /// period's type, assigned to the org unit, whose attribute combo holds the AOC.
-pub fn data_sets_for(cx: &Context<'_>, key: &super::verify::Key) -> Vec<usize> {
+pub fn data_sets_for(cx: &Job<'_>, key: &super::verify::Key) -> Vec<usize> {
     let t = cx.target;
     let Some(ptype) = crate::period::PeriodType::of_iso(&key.period) else {
         return Vec::new();
     };
     let aoc_fits = |ds: usize| {
-        let combo = t.data_sets()[ds]
+        let combo = t.data_sets[ds]
             .category_combo
             .as_ref()
             .and_then(|r| t.category_combos.id(&r.id));
@@ -238,15 +238,15 @@ pub fn data_sets_for(cx: &Context<'_>, key: &super::verify::Key) -> Vec<usize> {
         .graph
         .data_sets_of(key.de)
         .into_iter()
-        .filter(|&ds| t.data_sets()[ds].period_type.as_deref() == Some(ptype.name()))
-        .filter(|&ds| cx.graph.is_assigned(ds, key.ou) && aoc_fits(ds))
+        .filter(|&ds| t.data_sets[ds].period_type.as_deref() == Some(ptype.name()))
+        .filter(|&ds| cx.target.is_assigned(ds, key.ou) && aoc_fits(ds))
         .collect();
-    sets.sort_by(|a, b| t.data_sets()[*a].id.cmp(&t.data_sets()[*b].id));
+    sets.sort_by(|a, b| t.data_sets[*a].id.cmp(&t.data_sets[*b].id));
     sets
 }
 
 /// The data set a key is shown under in the preview.
-pub fn data_set_of(cx: &Context<'_>, key: &super::verify::Key) -> Option<usize> {
+pub fn data_set_of(cx: &Job<'_>, key: &super::verify::Key) -> Option<usize> {
     data_sets_for(cx, key).first().copied()
 }
 
@@ -261,7 +261,7 @@ pub struct Completion {
 /// received at least `min_values` values in this run.
 pub fn complete_data_sets(
     client: &Client,
-    cx: &Context<'_>,
+    cx: &Job<'_>,
     changes: &[Change],
     min_values: u64,
 ) -> Result<Completion, RemoteError> {
@@ -281,10 +281,10 @@ pub fn complete_data_sets(
         .into_iter()
         .filter(|(_, n)| *n >= min_values)
         .map(|((ds, period, ou, aoc), _)| Registration {
-            data_set: t.data_sets()[ds].id.clone(),
+            data_set: t.data_sets[ds].id.clone(),
             period,
-            organisation_unit: t.organisation_units()[ou].id.clone(),
-            attribute_option_combo: aoc.map(|a| t.category_option_combos()[a].id().to_string()),
+            organisation_unit: t.organisation_units[ou].id.clone(),
+            attribute_option_combo: aoc.map(|a| t.category_option_combos[a].id().to_string()),
             completed: true,
             stored_by: "t2a".into(),
         })

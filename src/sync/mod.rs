@@ -34,8 +34,8 @@ use crate::config::{Config, Stale, StaleAnalytics};
 use crate::dhis2::data::DataValue;
 use crate::diagnostic::Severity;
 use crate::error::Error;
+use crate::job::Job;
 use crate::report::{self, Format, HumanOptions};
-use crate::rules::Context;
 
 use issue::SyncIssue;
 use log::{Log, LogFormat};
@@ -729,7 +729,7 @@ fn analytics(
         );
         return Ok(outcome);
     }
-    let system = pair.source.meta.system.clone().unwrap_or_default();
+    let system = pair.source.system.clone().unwrap_or_default();
     let age = freshness::age(&system);
     let too_old = age.is_none_or(|a| a > s.analytics_max_age);
     let age_text = age.map_or("never (or unknown)".to_string(), freshness::human);
@@ -758,7 +758,7 @@ fn analytics(
 }
 
 fn export_and_verify(
-    cx: &Context<'_>,
+    cx: &Job<'_>,
     plan: &plan::Plan,
     source: Option<&crate::input::Remote>,
     opts: &Options,
@@ -767,7 +767,7 @@ fn export_and_verify(
     let Some(src) = source else {
         return Ok(verify::Verified::default());
     };
-    let pis = cx.source.program_indicators();
+    let pis = &cx.source.program_indicators;
     let attribute = cx.attribute.chosen();
     let mut verifier = verify::Verifier::new(cx, plan);
     let mut requests = Vec::new();
@@ -779,14 +779,16 @@ fn export_and_verify(
             .collect();
         let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
         let org_units: Vec<String> = if cx.config.sync.org_units.is_empty() {
-            let mut ous: Vec<String> = g
+            let mut sets: Vec<usize> = g
                 .mappings
                 .iter()
-                .flat_map(|&m| {
-                    cx.reporting.by_mapping[m]
-                        .iter()
-                        .map(|&u| cx.reporting.units[u].source_id.clone())
-                })
+                .filter_map(|&m| cx.units.by_mapping[m])
+                .collect();
+            sets.sort_unstable();
+            sets.dedup();
+            let mut ous: Vec<String> = sets
+                .iter()
+                .flat_map(|&s| cx.units.sets[s].source_ids(cx.source).map(str::to_string))
                 .collect();
             ous.sort();
             ous.dedup();
@@ -833,7 +835,7 @@ fn export_and_verify(
 }
 
 fn from_file(
-    cx: &Context<'_>,
+    cx: &Job<'_>,
     plan: &plan::Plan,
     path: &std::path::Path,
     log: &mut Log,

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
+use crate::job::Job;
 use crate::model::Identifiable;
 use crate::period::{Period, PeriodType, expand, period_spec_type};
-use crate::rules::Context;
 
 /// Mappings that share a period type, and the periods they transfer.
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ fn periods_of(t: PeriodType, req: &Request<'_>) -> Vec<Period> {
 }
 
 /// Plan the transfer of every mapping that resolves in the target.
-pub fn plan(cx: &Context<'_>, req: &Request<'_>) -> Plan {
+pub fn plan(cx: &Job<'_>, req: &Request<'_>) -> Plan {
     let t = cx.target;
     let spec_type = req.periods.first().and_then(|p| period_spec_type(p));
     let mut by_type: BTreeMap<PeriodType, Vec<usize>> = BTreeMap::new();
@@ -108,7 +108,7 @@ pub fn plan(cx: &Context<'_>, req: &Request<'_>) -> Plan {
             .graph
             .data_sets_of(de)
             .iter()
-            .filter_map(|&ds| t.data_sets()[ds].period_type.as_deref()?.parse().ok())
+            .filter_map(|&ds| t.data_sets[ds].period_type.as_deref()?.parse().ok())
             .collect();
         ds_types.sort();
         ds_types.dedup();
@@ -126,7 +126,7 @@ pub fn plan(cx: &Context<'_>, req: &Request<'_>) -> Plan {
             (None, None) => ds_types.clone(),
         };
         if types.is_empty() {
-            let de_code = t.data_elements()[de].code().unwrap_or(&m.de).to_string();
+            let de_code = t.data_elements[de].code().unwrap_or(&m.de).to_string();
             let reason = if ds_types.is_empty() {
                 format!(
                     "data element `{de_code}` is in no data set and the job sets no `sync.period_type`"

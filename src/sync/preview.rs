@@ -7,8 +7,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::{Value, json};
 
+use crate::job::Job;
 use crate::model::Identifiable;
-use crate::rules::Context;
 
 use super::import::data_set_of;
 use super::reconcile::{Change, Class};
@@ -48,11 +48,11 @@ impl Tally {
 }
 
 /// Counts per (data set name, period).
-pub fn by_data_set(cx: &Context<'_>, changes: &[Change]) -> BTreeMap<(String, String), Tally> {
+pub fn by_data_set(cx: &Job<'_>, changes: &[Change]) -> BTreeMap<(String, String), Tally> {
     let mut out: BTreeMap<(String, String), Tally> = BTreeMap::new();
     for c in changes {
         let name = data_set_of(cx, &c.key)
-            .map(|ds| cx.target.data_sets()[ds].name().to_string())
+            .map(|ds| cx.target.data_sets[ds].name().to_string())
             .unwrap_or_else(|| "(in no data set)".into());
         out.entry((name, c.key.period.clone()))
             .or_default()
@@ -62,10 +62,10 @@ pub fn by_data_set(cx: &Context<'_>, changes: &[Change]) -> BTreeMap<(String, St
 }
 
 /// A change as a line: `DE / COC / AOC, period, org unit: old -> new`.
-fn describe(cx: &Context<'_>, c: &Change) -> String {
+fn describe(cx: &Job<'_>, c: &Change) -> String {
     let t = cx.target;
     let m = &cx.mappings[c.mapping];
-    let ou = &t.organisation_units()[c.key.ou];
+    let ou = &t.organisation_units[c.key.ou];
     let mut target = m.de.clone();
     if let Some(coc) = &m.coc {
         target.push_str(&format!(" / {coc}"));
@@ -84,7 +84,7 @@ fn describe(cx: &Context<'_>, c: &Change) -> String {
 }
 
 /// The preview for people.
-pub fn human(cx: &Context<'_>, changes: &[Change], stale_policy: &str) -> String {
+pub fn human(cx: &Job<'_>, changes: &[Change], stale_policy: &str) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(["data set", "period", "new", "changed", "unchanged", "stale"]);
@@ -136,7 +136,7 @@ pub fn human(cx: &Context<'_>, changes: &[Change], stale_policy: &str) -> String
 
 /// The preview for the run report: counts per data set and period, and every value that
 /// is not unchanged.
-pub fn json(cx: &Context<'_>, changes: &[Change]) -> Value {
+pub fn json(cx: &Job<'_>, changes: &[Change]) -> Value {
     let t = cx.target;
     let rows: Vec<Value> = by_data_set(cx, changes)
         .into_iter()
@@ -155,9 +155,9 @@ pub fn json(cx: &Context<'_>, changes: &[Change]) -> Value {
             json!({
                 "class": c.class,
                 "dataElement": m.de, "categoryOptionCombo": m.coc, "attributeOptionCombo": m.aoc,
-                "period": c.key.period, "orgUnit": t.organisation_units()[c.key.ou].id(),
+                "period": c.key.period, "orgUnit": t.organisation_units[c.key.ou].id(),
                 "old": c.old, "new": c.new,
-                "programIndicator": cx.source.program_indicators()[m.pi].id(),
+                "programIndicator": cx.source.program_indicators[m.pi].id(),
             })
         })
         .collect();

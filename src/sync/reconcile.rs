@@ -12,8 +12,8 @@ use crate::dhis2::data::{DataValue, ReadQuery, read_values};
 use crate::dhis2::pool::map_bounded;
 use crate::dhis2::{Client, RemoteError};
 use crate::idscheme::IdScheme;
+use crate::job::Job;
 use crate::model::Identifiable;
-use crate::rules::Context;
 
 use super::plan::Plan;
 use super::values::{is_numeric_type, is_zero, same_value};
@@ -49,10 +49,10 @@ pub struct Change {
 /// org units, even for the same data element, are not the job's to judge stale.
 pub type Scope = HashMap<usize, BTreeSet<usize>>;
 
-pub fn scope(cx: &Context<'_>, mappings: &[usize], exported: &[Exported]) -> Scope {
+pub fn scope(cx: &Job<'_>, mappings: &[usize], exported: &[Exported]) -> Scope {
     let mut out: Scope = mappings
         .iter()
-        .map(|&m| (m, cx.graph.reporting_units_of(m).into_iter().collect()))
+        .map(|&m| (m, cx.units.targets_of(m).iter().copied().collect()))
         .collect();
     for e in exported {
         if let Some(ous) = out.get_mut(&e.mapping) {
@@ -71,7 +71,7 @@ pub fn scope_units(scope: &Scope) -> BTreeSet<usize> {
 /// (org units chunked so URLs stay short).
 pub fn read_stored(
     client: &Client,
-    cx: &Context<'_>,
+    cx: &Job<'_>,
     mappings: &[usize],
     periods: &[String],
     ous: &BTreeSet<usize>,
@@ -81,7 +81,7 @@ pub fn read_stored(
     for &m in mappings {
         if let Some(de) = cx.mappings[m].target_de {
             for ds in cx.graph.data_sets_of(de) {
-                data_sets.insert(t.data_sets()[ds].id.clone());
+                data_sets.insert(t.data_sets[ds].id.clone());
             }
         }
     }
@@ -90,7 +90,7 @@ pub fn read_stored(
     }
     let ou_ids: Vec<String> = ous
         .iter()
-        .map(|&o| t.organisation_units()[o].id.clone())
+        .map(|&o| t.organisation_units[o].id.clone())
         .collect();
     let queries: Vec<ReadQuery> = ou_ids
         .chunks(100)
@@ -122,7 +122,7 @@ pub fn identifier<T: Identifiable>(o: &T, scheme: &IdScheme) -> Option<String> {
 /// Whether the target drops a zero for this data element (`zeroIsSignificant` false on
 /// a numeric type not averaged, §6.4).
 fn zero_dropped(t: &Catalog, de: usize) -> bool {
-    let d = &t.data_elements()[de];
+    let d = &t.data_elements[de];
     is_numeric_type(d.value_type.as_deref())
         && d.zero_is_significant != Some(true)
         && !matches!(
@@ -133,7 +133,7 @@ fn zero_dropped(t: &Catalog, de: usize) -> bool {
 
 /// Classify the exported values against what the target stores.
 pub fn classify(
-    cx: &Context<'_>,
+    cx: &Job<'_>,
     plan: &Plan,
     exported: &[Exported],
     stored: &[DataValue],
@@ -224,13 +224,13 @@ pub fn classify(
         if stale == Stale::Zero && is_zero(&old) {
             continue;
         }
-        let Some(org_unit) = identifier(&t.organisation_units()[key.ou], ou_scheme) else {
+        let Some(org_unit) = identifier(&t.organisation_units[key.ou], ou_scheme) else {
             continue;
         };
         // "zero" writes 0 where the data element can hold it; where it cannot
         // (positive integers), the value is deleted instead.
         let value: Option<String> = (stale == Stale::Zero
-            && t.data_elements()[key.de].value_type.as_deref() != Some("INTEGER_POSITIVE"))
+            && t.data_elements[key.de].value_type.as_deref() != Some("INTEGER_POSITIVE"))
         .then(|| "0".to_string());
         changes.push(Change {
             row: DataValue {

@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 
 use crate::dhis2::data::DataValue;
-use crate::mapping::Mapping;
+use crate::job::Job;
+use crate::job::Mapping;
 use crate::model::Identifiable;
 use crate::period::Period;
-use crate::rules::Context;
 
 use super::issue::{IssueKind, SyncIssue};
 use super::plan::Plan;
@@ -48,14 +48,14 @@ pub struct Verified {
 
 /// Checks rows against the job.
 pub struct Verifier<'a> {
-    cx: &'a Context<'a>,
+    cx: &'a Job<'a>,
     plan: &'a Plan,
     seen: HashMap<Key, usize>,
     pub out: Verified,
 }
 
 impl<'a> Verifier<'a> {
-    pub fn new(cx: &'a Context<'a>, plan: &'a Plan) -> Self {
+    pub fn new(cx: &'a Job<'a>, plan: &'a Plan) -> Self {
         Verifier {
             cx,
             plan,
@@ -71,7 +71,7 @@ impl<'a> Verifier<'a> {
     /// Verify the rows of one request that asked for `mappings`.
     pub fn rows(&mut self, mappings: &[usize], rows: Vec<DataValue>) {
         let cx = self.cx;
-        let pis = cx.source.program_indicators();
+        let pis = &cx.source.program_indicators;
         let by_target: HashMap<(&str, Option<&str>, Option<&str>), usize> = mappings
             .iter()
             .map(|&m| {
@@ -146,7 +146,7 @@ impl<'a> Verifier<'a> {
             return;
         };
         let de = key_base.0;
-        let de_obj = &t.data_elements()[de];
+        let de_obj = &t.data_elements[de];
         if row.deleted == Some(true) {
             self.out.issues.push(
                 SyncIssue::new(
@@ -207,10 +207,10 @@ impl<'a> Verifier<'a> {
             .graph
             .data_sets_of(de)
             .into_iter()
-            .filter(|&ds| t.data_sets()[ds].period_type.as_deref() == Some(period.ptype.name()))
+            .filter(|&ds| t.data_sets[ds].period_type.as_deref() == Some(period.ptype.name()))
             .collect();
-        if !sets.is_empty() && !sets.iter().any(|&ds| cx.graph.is_assigned(ds, ou)) {
-            let ou_obj = &t.organisation_units()[ou];
+        if !sets.is_empty() && !sets.iter().any(|&ds| cx.target.is_assigned(ds, ou)) {
+            let ou_obj = &t.organisation_units[ou];
             let mut issue = SyncIssue::new(
                 IssueKind::UnassignedOrgUnit,
                 format!(

@@ -1,54 +1,14 @@
-//! From program indicators to mappings: the job's scope, the mapping attribute
-//! (configured or detected) and each PI's target resolved in the target instance.
+//! The mapping attribute: configured, or detected by code, name or values.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use crate::catalog::{Catalog, Lookup};
+use crate::catalog::Catalog;
 use crate::config::MappingConfig;
-use crate::diagnostic::TargetRef;
-use crate::idscheme::IdScheme;
-use crate::model::{Identifiable, ProgramIndicator};
+use crate::model::Identifiable;
 
 /// The attribute code and name DHIS2 packages use for the mapping.
 pub const ATTRIBUTE_CODE: &str = "DATA_ELEMENT_AGG";
 pub const ATTRIBUTE_NAME: &str = "Data element for aggregate data export";
-
-/// The program indicators in the job's scope: those of `programs`, those of
-/// `program_indicator_groups`, or those in both when both are given; all without scope.
-pub fn scope(source: &Catalog, cfg: &MappingConfig) -> Vec<usize> {
-    let programs: HashSet<&str> = cfg.programs.iter().map(|p| p.value.as_str()).collect();
-    let groups: HashSet<&str> = cfg
-        .program_indicator_groups
-        .iter()
-        .map(|g| g.value.as_str())
-        .collect();
-    let mut in_groups: HashSet<&str> = HashSet::new();
-    for g in source.program_indicator_groups() {
-        if groups.contains(g.id.as_str()) {
-            in_groups.extend(g.program_indicators.iter().map(|r| r.id.as_str()));
-        }
-    }
-    source
-        .program_indicators()
-        .iter()
-        .enumerate()
-        .filter(|(_, pi)| {
-            let by_program = programs.is_empty()
-                || pi
-                    .program
-                    .as_ref()
-                    .is_some_and(|p| programs.contains(p.id.as_str()));
-            let by_group = groups.is_empty()
-                || in_groups.contains(pi.id.as_str())
-                || pi
-                    .program_indicator_groups
-                    .iter()
-                    .any(|g| groups.contains(g.id.as_str()));
-            by_program && by_group
-        })
-        .map(|(i, _)| i)
-        .collect()
-}
 
 /// How the mapping attribute was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +55,7 @@ impl AttributeDetection {
     }
 }
 
-fn non_empty(s: Option<&str>) -> Option<&str> {
+pub(super) fn non_empty(s: Option<&str>) -> Option<&str> {
     s.filter(|v| !v.is_empty())
 }
 
@@ -107,7 +67,7 @@ pub fn detect_attribute(
     cfg: &MappingConfig,
     scope: &[usize],
 ) -> AttributeDetection {
-    let pis = source.program_indicators();
+    let pis = &source.program_indicators;
     let carriers_of = |attr: &str| {
         scope
             .iter()
@@ -129,7 +89,7 @@ pub fn detect_attribute(
                 definition: Some(i),
             },
             // A file of program indicators alone carries values but no definitions.
-            None if source.meta.attributes.is_none() && carriers_of(&id) > 0 => {
+            None if !source.attributes.present() && carriers_of(&id) > 0 => {
                 AttributeOutcome::Chosen {
                     id,
                     how: How::Configured,
@@ -165,8 +125,8 @@ fn detect_auto(
     cfg: &MappingConfig,
     scope: &[usize],
 ) -> AttributeOutcome {
-    let pis = source.program_indicators();
-    let attrs = source.attributes();
+    let pis = &source.program_indicators;
+    let attrs = &source.attributes;
     let defined = |id: &str| source.attributes.id(id);
     if let Some(i) = attrs
         .iter()
@@ -227,114 +187,4 @@ fn detect_auto(
             },
         }
     }
-}
-
-/// Which field of the PI named the data element.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeField {
-    Attribute,
-    /// 2.42+ `aggregateExportDataElement`.
-    ExportField,
-}
-
-/// A COC or AOC as resolved in the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Combo {
-    /// Not given (absent or empty): the default combo.
-    Default,
-    Found(usize),
-    Unknown,
-}
-
-/// One program indicator with a target.
-#[derive(Debug, Clone)]
-pub struct Mapping {
-    /// Index of the PI in the source.
-    pub pi: usize,
-    /// The data element value as written.
-    pub de: String,
-    pub de_field: DeField,
-    /// COC and AOC values as written; `None` when absent or empty.
-    pub coc: Option<String>,
-    pub aoc: Option<String>,
-    /// The target data element, when it resolves under the job's scheme.
-    pub target_de: Option<usize>,
-    pub target_coc: Combo,
-    pub target_aoc: Combo,
-}
-
-impl Mapping {
-    pub fn target_ref(&self) -> TargetRef {
-        TargetRef {
-            data_element: Some(self.de.clone()),
-            category_option_combo: self.coc.clone(),
-            attribute_option_combo: self.aoc.clone(),
-        }
-    }
-
-    /// The resolved target key: DE, COC, AOC with the default COC as `None`, so that an
-    /// explicit default and an empty value compare equal.
-    pub fn key(&self, target: &Catalog) -> Option<(usize, Option<usize>, Option<usize>)> {
-        let norm = |c: Combo| match c {
-            Combo::Default => Some(None),
-            Combo::Found(i) if Some(i) == target.default_coc() => Some(None),
-            Combo::Found(i) => Some(Some(i)),
-            Combo::Unknown => None,
-        };
-        Some((
-            self.target_de?,
-            norm(self.target_coc)?,
-            norm(self.target_aoc)?,
-        ))
-    }
-}
-
-fn resolve_combo(lookup: &Lookup, scheme: &IdScheme, value: Option<&str>) -> Combo {
-    match value {
-        None => Combo::Default,
-        Some(v) => lookup
-            .resolve(scheme, v)
-            .map_or(Combo::Unknown, Combo::Found),
-    }
-}
-
-/// The mappings of the in-scope PIs, resolved in the target.
-pub fn resolve_mappings(
-    source: &Catalog,
-    target: &Catalog,
-    cfg: &MappingConfig,
-    scope: &[usize],
-    attribute: Option<&str>,
-) -> Vec<Mapping> {
-    let pis = source.program_indicators();
-    scope
-        .iter()
-        .filter_map(|&i| {
-            let pi: &ProgramIndicator = &pis[i];
-            let (de, de_field) = match non_empty(pi.aggregate_export_data_element.as_deref()) {
-                Some(v) => (v, DeField::ExportField),
-                None => (
-                    non_empty(attribute.and_then(|a| pi.attribute_value(a)))?,
-                    DeField::Attribute,
-                ),
-            };
-            let coc = non_empty(pi.aggregate_export_category_option_combo.as_deref());
-            let aoc = non_empty(pi.aggregate_export_attribute_option_combo.as_deref());
-            let scheme = &cfg.category_option_combo_id_scheme;
-            Some(Mapping {
-                pi: i,
-                de: de.to_string(),
-                de_field,
-                coc: coc.map(str::to_string),
-                aoc: aoc.map(str::to_string),
-                target_de: target
-                    .data_elements
-                    .resolve(&cfg.data_element_id_scheme, de),
-                // AOCs are resolved with the COC scheme: DHIS2 binds no
-                // attributeOptionComboIdScheme on import (dhis2-api.md §6.2).
-                target_coc: resolve_combo(&target.category_option_combos, scheme, coc),
-                target_aoc: resolve_combo(&target.category_option_combos, scheme, aoc),
-            })
-        })
-        .collect()
 }

@@ -1,15 +1,27 @@
-//! Everything a rule may read, computed once per check.
+//! One job's world, shared by check and sync: the PIs in scope, the mapping attribute,
+//! the mappings resolved in the target, the org units that report them, and the mapping
+//! graph. Rules read it; the sync plans, verifies and reconciles against it.
+
+pub mod attribute;
+pub mod graph;
+pub mod mappings;
+pub mod scope;
+pub mod units;
+
+pub use attribute::{ATTRIBUTE_CODE, ATTRIBUTE_NAME, AttributeDetection, AttributeOutcome, How};
+pub use graph::MappingGraph;
+pub use mappings::{Combo, DeField, Mapping};
+pub use units::{ReportingUnits, Skip, UnitSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diagnostic::ObjectRef;
-use crate::graph::MappingGraph;
-use crate::mapping::{self, AttributeDetection, Mapping};
 use crate::model::Identifiable;
 use crate::period::{RelativeType, relative_type};
-use crate::reporting::Reporting;
 
-pub struct Context<'a> {
+pub struct Job<'a> {
     pub source: &'a Catalog,
     pub target: &'a Catalog,
     pub config: &'a Config,
@@ -17,8 +29,10 @@ pub struct Context<'a> {
     pub scope: Vec<usize>,
     pub attribute: AttributeDetection,
     pub mappings: Vec<Mapping>,
-    pub reporting: Reporting,
+    pub units: ReportingUnits,
     pub graph: MappingGraph,
+    /// Per PI (id): the period types the source's aggregate data exchanges transfer it with.
+    exchange_periods: FxHashMap<String, Vec<(RelativeType, PeriodOrigin)>>,
 }
 
 /// Where the period types of a transfer come from (for messages).
@@ -30,29 +44,30 @@ pub enum PeriodOrigin {
     Exchange(ObjectRef),
 }
 
-impl<'a> Context<'a> {
+impl<'a> Job<'a> {
     pub fn build(source: &'a Catalog, target: &'a Catalog, config: &'a Config) -> Self {
-        let scope = mapping::scope(source, &config.mapping);
-        let attribute = mapping::detect_attribute(source, target, &config.mapping, &scope);
+        let scope = scope::scope(source, &config.mapping);
+        let attribute = attribute::detect_attribute(source, target, &config.mapping, &scope);
         let mappings =
-            mapping::resolve_mappings(source, target, &config.mapping, &scope, attribute.chosen());
-        let reporting = Reporting::build(source, target, config, &mappings);
-        let graph = MappingGraph::build(target, &mappings, &reporting);
-        Context {
+            mappings::resolve_mappings(source, target, &config.mapping, &scope, attribute.chosen());
+        let units = ReportingUnits::build(source, target, config, &mappings);
+        let graph = MappingGraph::build(target, &mappings);
+        Job {
+            exchange_periods: exchange_periods(source),
             source,
             target,
             config,
             scope,
             attribute,
             mappings,
-            reporting,
+            units,
             graph,
         }
     }
 
     /// The program indicator of a mapping as a finding object.
     pub fn pi_ref(&self, m: &Mapping) -> ObjectRef {
-        ObjectRef::of(&self.source.program_indicators()[m.pi])
+        ObjectRef::of(&self.source.program_indicators[m.pi])
     }
 
     /// The program indicators of some mappings, sorted by id, with their labels
@@ -73,20 +88,20 @@ impl<'a> Context<'a> {
 
     /// `"<name>" (<id>)` of a mapping's PI, for messages.
     pub fn pi_label(&self, m: &Mapping) -> String {
-        let pi = &self.source.program_indicators()[m.pi];
+        let pi = &self.source.program_indicators[m.pi];
         format!("\"{}\" ({})", pi.name(), pi.id())
     }
 
     pub fn de_ref(&self, de: usize) -> ObjectRef {
-        ObjectRef::of(&self.target.data_elements()[de])
+        ObjectRef::of(&self.target.data_elements[de])
     }
 
     pub fn coc_ref(&self, coc: usize) -> ObjectRef {
-        ObjectRef::of(&self.target.category_option_combos()[coc])
+        ObjectRef::of(&self.target.category_option_combos[coc])
     }
 
     pub fn data_set_ref(&self, ds: usize) -> ObjectRef {
-        ObjectRef::of(&self.target.data_sets()[ds])
+        ObjectRef::of(&self.target.data_sets[ds])
     }
 
     /// The period types a mapping is transferred with: the job's, else those of the
@@ -96,24 +111,33 @@ impl<'a> Context<'a> {
         if !job.is_empty() {
             return job.into_iter().map(|t| (t, PeriodOrigin::Job)).collect();
         }
-        let pi_id = &self.source.program_indicators()[m.pi].id;
-        let mut out = Vec::new();
-        for ex in self.source.exchanges() {
-            for req in &ex.source.requests {
-                if !req.dx.iter().any(|d| d == pi_id) {
-                    continue;
-                }
+        let pi_id = self.source.program_indicators[m.pi].id.as_str();
+        self.exchange_periods
+            .get(pi_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The period types each PI is transferred with by the source's exchanges, in the
+/// order the exchanges list them.
+fn exchange_periods(source: &Catalog) -> FxHashMap<String, Vec<(RelativeType, PeriodOrigin)>> {
+    let mut out: FxHashMap<String, Vec<(RelativeType, PeriodOrigin)>> = FxHashMap::default();
+    for ex in source.exchanges.iter() {
+        for req in &ex.source.requests {
+            for pi in &req.dx {
                 for pe in &req.pe {
                     let t = relative_type(pe).or_else(|| crate::period::period_spec_type(pe));
                     if let Some(t) = t {
                         let origin = PeriodOrigin::Exchange(ObjectRef::of(ex));
-                        if !out.contains(&(t, origin.clone())) {
-                            out.push((t, origin));
+                        let list = out.entry(pi.clone()).or_default();
+                        if !list.contains(&(t, origin.clone())) {
+                            list.push((t, origin));
                         }
                     }
                 }
             }
         }
-        out
     }
+    out
 }
