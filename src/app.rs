@@ -136,7 +136,8 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
         &args.rules,
     )?;
     let report = check::check(&cfg)?;
-    print(&report::render(&report, args.format, human))?;
+    let text = crate::timing::phase("render", || report::render(&report, args.format, human));
+    print(&text)?;
     Ok(if report.has_errors() {
         EXIT_FINDINGS
     } else {

@@ -3,101 +3,14 @@
 use miette::SourceSpan;
 
 use crate::catalog::Catalog;
-use crate::config::{Config, EndpointConfig, Spanned};
-use crate::dhis2::Side;
-use crate::dhis2::metadata::Needs;
+use crate::config::{Config, Spanned};
 use crate::error::Error;
 use crate::idscheme::is_uid;
-use crate::input::{Loaded, Remote, load};
+pub use crate::input::{Pair, load_pair};
 use crate::job::Job;
 use crate::report::Report;
 use crate::rules;
-
-/// The source and target catalogs; `target` is `None` when one instance (or file) is
-/// both.
-pub struct Pair {
-    pub source: Catalog,
-    pub target: Option<Catalog>,
-    pub report_sides: (crate::input::SideInfo, crate::input::SideInfo),
-    pub source_remote: Option<Remote>,
-    pub target_remote: Option<Remote>,
-}
-
-impl Pair {
-    pub fn target(&self) -> &Catalog {
-        self.target.as_ref().unwrap_or(&self.source)
-    }
-
-    /// The target instance (the source's when one instance is both).
-    pub fn target_remote(&self) -> Option<&Remote> {
-        if self.target.is_some() {
-            self.target_remote.as_ref()
-        } else {
-            self.source_remote.as_ref()
-        }
-    }
-}
-
-/// Load source and target (concurrently when both are remote).
-pub fn load_pair(config: &Config) -> Result<Pair, Error> {
-    let source = config.source.as_ref().ok_or_else(|| {
-        Error::usage(
-            "no source given",
-            Some(
-                "pass --source URL|FILE, or a config with a [source] section (--config job.toml)"
-                    .to_string(),
-            ),
-        )
-    })?;
-    let target = config
-        .target
-        .as_ref()
-        .filter(|t| t.location != source.location);
-    match target {
-        None => {
-            let loaded = load(Side::Source, source, Needs::BOTH)?;
-            let info = loaded.info.clone();
-            Ok(Pair {
-                source: Catalog::new(loaded.metadata),
-                target: None,
-                report_sides: (info.clone(), info),
-                source_remote: loaded.remote,
-                target_remote: None,
-            })
-        }
-        Some(target) => {
-            let (s, t) = load_both(source, target)?;
-            Ok(Pair {
-                report_sides: (s.info, t.info),
-                source: Catalog::new(s.metadata),
-                target: Some(Catalog::new(t.metadata)),
-                source_remote: s.remote,
-                target_remote: t.remote,
-            })
-        }
-    }
-}
-
-fn load_both(source: &EndpointConfig, target: &EndpointConfig) -> Result<(Loaded, Loaded), Error> {
-    let src_needs = Needs {
-        source: true,
-        target: false,
-    };
-    let tgt_needs = Needs {
-        source: false,
-        target: true,
-    };
-    let (s, t) = std::thread::scope(|scope| {
-        let t = scope.spawn(|| load(Side::Target, target, tgt_needs));
-        let s = load(Side::Source, source, src_needs);
-        let t = match t.join() {
-            Ok(t) => t,
-            Err(p) => std::panic::resume_unwind(p),
-        };
-        (s, t)
-    });
-    Ok((s?, t?))
-}
+use crate::timing;
 
 /// Check the config's references to source objects: programs, program indicator groups
 /// and org units must exist where the source lists that collection.
@@ -166,8 +79,8 @@ pub fn check_with_context<'a>(
     pair: &'a Pair,
 ) -> Result<(Job<'a>, Report), Error> {
     validate_config_refs(config, &pair.source)?;
-    let cx = Job::build(&pair.source, pair.target(), config);
-    let findings = rules::run(&cx, &config.rules);
+    let cx = timing::phase("job", || Job::build(&pair.source, pair.target(), config));
+    let findings = timing::phase("rules", || rules::run(&cx, &config.rules));
     let off = rules::RULES
         .iter()
         .filter(|r| r.level(&config.rules) == crate::diagnostic::Level::Off)

@@ -1,13 +1,16 @@
-//! Loading one side of a job, from a file or a live instance, into `Metadata`.
+//! Loading the sides of a job, from files or live instances: one side into `Metadata`,
+//! a job's pair into indexed catalogs.
 
 use serde::Serialize;
 
-use crate::config::EndpointConfig;
+use crate::catalog::Catalog;
+use crate::config::{Config, EndpointConfig};
 use crate::dhis2::metadata::{Needs, fetch_metadata};
 use crate::dhis2::{AuthVars, Client, ClientOptions, Side};
 use crate::error::Error;
 use crate::location::Location;
 use crate::model::{Metadata, load_metadata_file};
+use crate::timing;
 
 /// Where a side came from, as the JSON report shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,4 +109,104 @@ pub fn load(side: Side, endpoint: &EndpointConfig, needs: Needs) -> Result<Loade
             })
         }
     }
+}
+
+/// The source and target catalogs; `target` is `None` when one instance (or file) is
+/// both.
+pub struct Pair {
+    pub source: Catalog,
+    pub target: Option<Catalog>,
+    pub report_sides: (SideInfo, SideInfo),
+    pub source_remote: Option<Remote>,
+    pub target_remote: Option<Remote>,
+}
+
+impl Pair {
+    pub fn target(&self) -> &Catalog {
+        self.target.as_ref().unwrap_or(&self.source)
+    }
+
+    /// The target instance (the source's when one instance is both).
+    pub fn target_remote(&self) -> Option<&Remote> {
+        if self.target.is_some() {
+            self.target_remote.as_ref()
+        } else {
+            self.source_remote.as_ref()
+        }
+    }
+}
+
+/// Load source and target (concurrently when both are remote).
+pub fn load_pair(config: &Config) -> Result<Pair, Error> {
+    let source = config.source.as_ref().ok_or_else(|| {
+        Error::usage(
+            "no source given",
+            Some(
+                "pass --source URL|FILE, or a config with a [source] section (--config job.toml)"
+                    .to_string(),
+            ),
+        )
+    })?;
+    let target = config
+        .target
+        .as_ref()
+        .filter(|t| t.location != source.location);
+    match target {
+        None => {
+            let (catalog, info, remote) = load_indexed(Side::Source, source, Needs::BOTH)?;
+            Ok(Pair {
+                source: catalog,
+                target: None,
+                report_sides: (info.clone(), info),
+                source_remote: remote,
+                target_remote: None,
+            })
+        }
+        Some(target) => {
+            let ((source, s_info, source_remote), (target, t_info, target_remote)) =
+                load_both(source, target)?;
+            Ok(Pair {
+                report_sides: (s_info, t_info),
+                source,
+                target: Some(target),
+                source_remote,
+                target_remote,
+            })
+        }
+    }
+}
+
+/// One side, loaded and indexed.
+type Indexed = (Catalog, SideInfo, Option<Remote>);
+
+fn load_indexed(side: Side, endpoint: &EndpointConfig, needs: Needs) -> Result<Indexed, Error> {
+    let name = side.name();
+    let loaded = timing::phase(&format!("load {name}"), || load(side, endpoint, needs))?;
+    let catalog = timing::phase(&format!("index {name}"), || Catalog::new(loaded.metadata));
+    Ok((catalog, loaded.info, loaded.remote))
+}
+
+/// Both sides at once: each is read and indexed on its own thread.
+fn load_both(
+    source: &EndpointConfig,
+    target: &EndpointConfig,
+) -> Result<(Indexed, Indexed), Error> {
+    let src_needs = Needs {
+        source: true,
+        target: false,
+    };
+    let tgt_needs = Needs {
+        source: false,
+        target: true,
+    };
+    let (s, t) = std::thread::scope(|scope| {
+        let t = scope.spawn(|| load_indexed(Side::Target, target, tgt_needs));
+        let s = load_indexed(Side::Source, source, src_needs);
+        let t = match t.join() {
+            Ok(t) => t,
+            Err(p) => std::panic::resume_unwind(p),
+        };
+        (s, t)
+    });
+    Ok((s?, t?))
 }

@@ -21,3 +21,4 @@ pub mod rules;
 pub mod suggest;
 pub mod sync;
 pub mod synth;
+pub mod timing;

@@ -34,25 +34,57 @@ fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// What was written, in the forms every comparison needs (computed once for many
+/// candidates: tens of thousands of codes at national scale).
+struct Written<'a> {
+    raw: &'a str,
+    squeezed: String,
+    has_space: bool,
+    lower: String,
+    chars: usize,
+    limit: usize,
+}
+
+impl<'a> Written<'a> {
+    fn new(raw: &'a str) -> Self {
+        let chars = raw.chars().count();
+        Written {
+            raw,
+            squeezed: squeeze(raw),
+            has_space: raw.chars().any(char::is_whitespace),
+            lower: raw.to_lowercase(),
+            chars,
+            limit: (chars / 5).clamp(1, 3),
+        }
+    }
+
+    fn closeness(&self, candidate: &str) -> Option<Closeness> {
+        if self.raw == candidate {
+            return None;
+        }
+        // Without whitespace on either side, squeezing changes nothing.
+        if (self.has_space || candidate.chars().any(char::is_whitespace))
+            && self.squeezed == squeeze(candidate)
+        {
+            return Some(Closeness::Whitespace);
+        }
+        if self.raw.eq_ignore_ascii_case(candidate)
+            || (!(self.raw.is_ascii() && candidate.is_ascii())
+                && self.lower == candidate.to_lowercase())
+        {
+            return Some(Closeness::Case);
+        }
+        if self.chars.abs_diff(candidate.chars().count()) > self.limit {
+            return None;
+        }
+        let d = strsim::levenshtein(&self.lower, &candidate.to_lowercase());
+        (d <= self.limit).then_some(Closeness::Edits(d))
+    }
+}
+
 /// How close `candidate` is to `written`, if close enough to suggest.
 pub fn closeness(written: &str, candidate: &str) -> Option<Closeness> {
-    if written == candidate {
-        return None;
-    }
-    if squeeze(written) == squeeze(candidate) {
-        return Some(Closeness::Whitespace);
-    }
-    if written.eq_ignore_ascii_case(candidate) || written.to_lowercase() == candidate.to_lowercase()
-    {
-        return Some(Closeness::Case);
-    }
-    let limit = (written.chars().count() / 5).clamp(1, 3);
-    let (wl, cl) = (written.chars().count(), candidate.chars().count());
-    if wl.abs_diff(cl) > limit {
-        return None;
-    }
-    let d = strsim::levenshtein(&written.to_lowercase(), &candidate.to_lowercase());
-    (d <= limit).then_some(Closeness::Edits(d))
+    Written::new(written).closeness(candidate)
 }
 
 /// The closest candidates, best first, at most `max`.
@@ -61,10 +93,11 @@ pub fn near_misses<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
     max: usize,
 ) -> Vec<NearMiss<'a>> {
+    let w = Written::new(written);
     let mut found: Vec<NearMiss<'a>> = candidates
         .into_iter()
         .filter_map(|c| {
-            closeness(written, c).map(|closeness| NearMiss {
+            w.closeness(c).map(|closeness| NearMiss {
                 candidate: c,
                 closeness,
             })

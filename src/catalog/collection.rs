@@ -4,16 +4,21 @@
 
 use std::ops::Deref;
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::idscheme::IdScheme;
 use crate::model::Identifiable;
 
-/// An id as a hash key: up to 15 bytes packed into an integer (every DHIS2 UID), so a
-/// lookup hashes and compares without reading the object; longer ids keep their text.
+/// Ids as hash keys: up to 15 bytes packed into an integer (every DHIS2 UID), kept in
+/// item order beside a table of indices, so that a lookup touches two small arrays and
+/// never the objects (millions of lookups at national scale); longer ids keep their text.
 #[derive(Default)]
 struct IdIndex {
-    packed: FxHashMap<u128, u32>,
+    keys: Vec<u128>,
+    table: HashTable<u32>,
     long: FxHashMap<Box<str>, u32>,
 }
 
@@ -28,33 +33,47 @@ fn pack(id: &str) -> Option<u128> {
     Some(u128::from_le_bytes(buf))
 }
 
-impl IdIndex {
-    fn with_capacity(n: usize) -> Self {
-        let mut packed = FxHashMap::default();
-        packed.reserve(n);
-        IdIndex {
-            packed,
-            long: FxHashMap::default(),
-        }
-    }
+fn hash(key: u128) -> u64 {
+    FxBuildHasher.hash_one(key)
+}
 
-    fn insert_first(&mut self, id: &str, i: u32) {
-        match pack(id) {
-            Some(k) => {
-                self.packed.entry(k).or_insert(i);
-            }
-            None => {
-                self.long.entry(id.into()).or_insert(i);
+impl IdIndex {
+    fn build<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Self {
+        let mut index = IdIndex {
+            keys: Vec::with_capacity(ids.len()),
+            table: HashTable::with_capacity(ids.len()),
+            long: FxHashMap::default(),
+        };
+        for (i, id) in ids.enumerate() {
+            let key = pack(id);
+            // Long ids never match a packed key.
+            index.keys.push(key.unwrap_or(u128::MAX));
+            match key {
+                Some(k) => {
+                    let keys = &index.keys;
+                    let h = hash(k);
+                    if index.table.find(h, |&j| keys[j as usize] == k).is_none() {
+                        index
+                            .table
+                            .insert_unique(h, i as u32, |&j| hash(keys[j as usize]));
+                    }
+                }
+                None => {
+                    index.long.entry(id.into()).or_insert(i as u32);
+                }
             }
         }
+        index
     }
 
     fn get(&self, id: &str) -> Option<usize> {
         match pack(id) {
-            Some(k) => self.packed.get(&k),
-            None => self.long.get(id),
+            Some(k) => self
+                .table
+                .find(hash(k), |&j| self.keys[j as usize] == k)
+                .map(|&j| j as usize),
+            None => self.long.get(id).map(|&j| j as usize),
         }
-        .map(|&i| i as usize)
     }
 }
 
@@ -103,12 +122,11 @@ impl<T: Identifiable> Collection<T> {
         let present = items.is_some();
         let mut items = items.unwrap_or_default();
         items.sort_by(|a, b| a.id().cmp(b.id()));
-        let mut by_id = IdIndex::with_capacity(items.len());
+        let by_id = IdIndex::build(items.iter().map(|o| o.id()));
         let mut by_code: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut by_attribute: FxHashMap<&str, FxHashMap<Box<str>, u32>> = FxHashMap::default();
         for (i, o) in items.iter().enumerate() {
             let i = i as u32;
-            by_id.insert_first(o.id(), i);
             if let Some(code) = o.code() {
                 by_code.entry(code.into()).or_insert(i);
             }
@@ -179,15 +197,22 @@ impl<T: Identifiable> Collection<T> {
     }
 
     /// Every value a scheme matches (once each), for near-miss suggestions.
-    pub fn keys<'a>(&'a self, scheme: &'a IdScheme) -> impl Iterator<Item = &'a str> + 'a {
-        self.items.iter().enumerate().filter_map(move |(i, o)| {
-            let key = match scheme {
-                IdScheme::Uid => Some(o.id()),
-                IdScheme::Code => o.code(),
-                IdScheme::Attribute(a) => o.attribute_value(a),
-            }?;
-            (self.resolve(scheme, key) == Some(i)).then_some(key)
-        })
+    pub fn keys<'a>(&'a self, scheme: &'a IdScheme) -> Box<dyn Iterator<Item = &'a str> + 'a> {
+        match scheme {
+            // Sorted by id: a repeated id follows its first.
+            IdScheme::Uid => Box::new(
+                self.items
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, o)| *i == 0 || self.items[i - 1].id() != o.id())
+                    .map(|(_, o)| o.id()),
+            ),
+            IdScheme::Code => Box::new(self.by_code.keys().map(|k| &**k)),
+            IdScheme::Attribute(a) => match self.attribute(a) {
+                Some(m) => Box::new(m.keys().map(|k| &**k)),
+                None => Box::new(std::iter::empty()),
+            },
+        }
     }
 }
 

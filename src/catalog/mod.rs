@@ -117,7 +117,7 @@ impl Catalog {
         };
         c.combo_cocs = c.build_combo_cocs();
         c.de_memberships = c.build_memberships();
-        c.assignments = c.build_assignments();
+        c.assignments = crate::timing::phase("data set assignments", || c.build_assignments());
         c.default_combo = c.category_combos.iter().position(|cc| cc.is_default());
         c.default_coc = c
             .category_option_combos

@@ -5,10 +5,9 @@
 //! one length, so the list keeps their bytes back to back (11 bytes a reference) and
 //! only records where each id ends when lengths differ.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -103,14 +102,8 @@ impl Serialize for IdList {
 
 impl<'de> Deserialize<'de> for IdList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        /// One `{"id": "..."}`; other properties of the reference are skipped.
-        #[derive(Deserialize)]
-        struct R<'a> {
-            #[serde(borrow)]
-            id: Cow<'a, str>,
-        }
-        struct V;
-        impl<'de> Visitor<'de> for V {
+        struct List;
+        impl<'de> Visitor<'de> for List {
             type Value = IdList;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list of references ({\"id\": \"...\"})")
@@ -120,13 +113,83 @@ impl<'de> Deserialize<'de> for IdList {
                 if let Some(n) = seq.size_hint() {
                     l.text.reserve(n * 11);
                 }
-                while let Some(r) = seq.next_element::<R<'de>>()? {
-                    l.push(&r.id);
-                }
+                while seq.next_element_seed(Reference(&mut l))?.is_some() {}
                 Ok(l)
             }
         }
-        d.deserialize_seq(V)
+        d.deserialize_seq(List)
+    }
+}
+
+/// One `{"id": "..."}`, its id pushed onto the list without an allocation of its own;
+/// other properties of the reference are skipped.
+struct Reference<'l>(&'l mut IdList);
+
+impl<'de> DeserializeSeed<'de> for Reference<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Reference<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a reference ({\"id\": \"...\"})")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = false;
+        while let Some(is_id) = map.next_key_seed(KeyIsId)? {
+            if is_id && !seen {
+                map.next_value_seed(Push(&mut *self.0))?;
+                seen = true;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        if !seen {
+            return Err(serde::de::Error::missing_field("id"));
+        }
+        Ok(())
+    }
+}
+
+struct KeyIsId;
+
+impl<'de> DeserializeSeed<'de> for KeyIsId {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIsId {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a property name")
+    }
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == "id")
+    }
+}
+
+struct Push<'l>(&'l mut IdList);
+
+impl<'de> DeserializeSeed<'de> for Push<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Push<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id (a string)")
+    }
+    fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<(), E> {
+        self.0.push(id);
+        Ok(())
     }
 }
 

@@ -60,13 +60,30 @@ pub enum LoadError {
 
 /// Read and parse a metadata file.
 pub fn load_metadata_file(path: &Path) -> Result<Metadata, Box<LoadError>> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let io = |error| {
         Box::new(LoadError::Io {
             path: path.to_path_buf(),
             error,
         })
-    })?;
-    parse_metadata(path, &bytes)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let regular = file.metadata().map_err(io)?.is_file();
+    // SAFETY: the map is only read, and dropped before this function returns. A file
+    // truncated by another process while it is read would fault; one rewritten in place
+    // reads as a mix of old and new text, which the parse then rejects or takes as
+    // written, as a plain read of a file being written would.
+    let mapped = match regular {
+        true => unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok(),
+        false => None,
+    };
+    match mapped {
+        Some(map) => parse_metadata(path, &map),
+        None => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(io)?;
+            parse_metadata(path, &bytes)
+        }
+    }
 }
 
 /// Parse metadata JSON; `path` only names the input in diagnostics.
@@ -87,6 +104,10 @@ pub fn parse_metadata(path: &Path, bytes: &[u8]) -> Result<Metadata, Box<LoadErr
             span: SourceSpan::from((i, 1)),
             src: NamedSource::new(path.display().to_string(), text),
         }));
+    }
+    // The parallel path for valid files; serde_json decides everything else.
+    if let Some(m) = std::str::from_utf8(bytes).ok().and_then(super::fast::parse) {
+        return Ok(m);
     }
     serde_json::from_slice(bytes).map_err(|err| Box::new(json_error(path, bytes, &err)))
 }

@@ -6,6 +6,7 @@
 //! `None`, which is not the same as an empty one: a package without `organisationUnits`
 //! tells nothing about org units, while an instance with none has none.
 
+mod fast;
 mod ids;
 mod load;
 mod objects;
