@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 
 use crate::idscheme::IdScheme;
 use crate::model::Identifiable;
@@ -16,29 +16,42 @@ use crate::model::Identifiable;
 /// item order beside a table of indices, so that a lookup touches two small arrays and
 /// never the objects (millions of lookups at national scale); longer ids keep their text.
 #[derive(Default)]
-struct IdIndex {
+pub struct IdIndex {
     keys: Vec<u128>,
     table: HashTable<u32>,
     long: FxHashMap<Box<str>, u32>,
 }
 
+/// An id of at most 15 bytes as one integer: the bytes, little-endian, and the length
+/// in the top byte. UIDs (11 bytes) take two loads and no copy.
 fn pack(id: &str) -> Option<u128> {
     let b = id.as_bytes();
-    if b.len() > 15 {
+    let n = b.len();
+    if n > 15 {
         return None;
     }
-    let mut buf = [0u8; 16];
-    buf[..b.len()].copy_from_slice(b);
-    buf[15] = b.len() as u8;
-    Some(u128::from_le_bytes(buf))
+    let (lo, hi) = if n >= 8 {
+        let lo = u64::from_le_bytes(b[..8].try_into().ok()?);
+        // The bytes after the first 8, from an overlapping load of the last 8.
+        let last = u64::from_le_bytes(b[n - 8..].try_into().ok()?);
+        (lo, if n > 8 { last >> (8 * (16 - n)) } else { 0 })
+    } else {
+        let mut buf = [0u8; 8];
+        buf[..n].copy_from_slice(b);
+        (u64::from_le_bytes(buf), 0)
+    };
+    Some(u128::from(lo) | (u128::from(hi) << 64) | ((n as u128) << 120))
 }
 
+/// foldhash mixes every byte into the bits the table probes with; FxHash does not, and
+/// ids that share a prefix (sequential or generated UIDs) would crowd a few buckets.
 fn hash(key: u128) -> u64 {
-    FxBuildHasher.hash_one(key)
+    foldhash::fast::FixedState::with_seed(0).hash_one(key)
 }
 
 impl IdIndex {
-    fn build<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Self {
+    /// Index ids by position; the first of repeated ids wins.
+    pub fn build<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Self {
         let mut index = IdIndex {
             keys: Vec::with_capacity(ids.len()),
             table: HashTable::with_capacity(ids.len()),
@@ -66,7 +79,8 @@ impl IdIndex {
         index
     }
 
-    fn get(&self, id: &str) -> Option<usize> {
+    /// The position of an id.
+    pub fn get(&self, id: &str) -> Option<usize> {
         match pack(id) {
             Some(k) => self
                 .table
@@ -227,6 +241,29 @@ mod tests {
             code: code.map(str::to_string),
             ..DataElement::default()
         }
+    }
+
+    #[test]
+    fn packing_is_one_to_one() {
+        let ids = [
+            "",
+            "a",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghij0",
+            "abcdefghij1",
+            "bbcdefghij0",
+            "abcdefghijklmno",
+        ];
+        let keys: std::collections::HashSet<u128> = ids.iter().filter_map(|i| pack(i)).collect();
+        assert_eq!(keys.len(), ids.len());
+        assert_eq!(pack("abcdefghijklmnop"), None);
+        let mut buf = [0u8; 16];
+        buf[..11].copy_from_slice(b"abcdefghij0");
+        buf[15] = 11;
+        assert_eq!(pack("abcdefghij0"), Some(u128::from_le_bytes(buf)));
     }
 
     #[test]

@@ -4,10 +4,11 @@
 
 mod collection;
 
-pub use collection::Collection;
+pub use collection::{Collection, IdIndex};
+
+use std::sync::OnceLock;
 
 use fixedbitset::FixedBitSet;
-use rayon::prelude::*;
 
 use crate::model::{
     AggregateDataExchange, Attribute, CategoryCombo, CategoryOptionCombo, DataElement, DataSet,
@@ -42,8 +43,9 @@ pub struct Catalog {
     combo_cocs: Vec<Vec<usize>>,
     /// Per data element: the data sets holding it.
     de_memberships: Vec<Vec<Membership>>,
-    /// Per data set: the org units (indices) it is assigned to.
-    assignments: Vec<FixedBitSet>,
+    /// Per data set: the org units (indices) it is assigned to, resolved on first use
+    /// (millions of references at national scale; a check reads few of them).
+    assignments: Vec<OnceLock<FixedBitSet>>,
     default_combo: Option<usize>,
     default_coc: Option<usize>,
 }
@@ -117,7 +119,7 @@ impl Catalog {
         };
         c.combo_cocs = c.build_combo_cocs();
         c.de_memberships = c.build_memberships();
-        c.assignments = crate::timing::phase("data set assignments", || c.build_assignments());
+        c.assignments = (0..c.data_sets.len()).map(|_| OnceLock::new()).collect();
         c.default_combo = c.category_combos.iter().position(|cc| cc.is_default());
         c.default_coc = c
             .category_option_combos
@@ -179,25 +181,6 @@ impl Catalog {
         out
     }
 
-    /// Org unit assignments as one bitset per data set (millions of references at
-    /// national scale, looked up in parallel). References to org units the metadata
-    /// lacks are not assignments.
-    fn build_assignments(&self) -> Vec<FixedBitSet> {
-        let n = self.organisation_units.len();
-        self.data_sets
-            .par_iter()
-            .map(|ds| {
-                let mut bits = FixedBitSet::with_capacity(n);
-                for id in ds.organisation_units.iter() {
-                    if let Some(ou) = self.organisation_units.id(id) {
-                        bits.insert(ou);
-                    }
-                }
-                bits
-            })
-            .collect()
-    }
-
     /// The DHIS2 version the metadata came from: the live `system` block, else the
     /// package's `DHIS2Version`.
     pub fn dhis2_version(&self) -> Option<&str> {
@@ -231,12 +214,21 @@ impl Catalog {
 
     /// Whether a data set is assigned to an org unit (indices).
     pub fn is_assigned(&self, data_set: usize, org_unit: usize) -> bool {
-        self.assignments[data_set].contains(org_unit)
+        self.assigned(data_set).contains(org_unit)
     }
 
-    /// The org units a data set is assigned to.
+    /// The org units a data set is assigned to, as a bitset over the org units.
+    /// References to org units the metadata lacks are not assignments.
     pub fn assigned(&self, data_set: usize) -> &FixedBitSet {
-        &self.assignments[data_set]
+        self.assignments[data_set].get_or_init(|| {
+            let mut bits = FixedBitSet::with_capacity(self.organisation_units.len());
+            for id in self.data_sets[data_set].organisation_units.iter() {
+                if let Some(ou) = self.organisation_units.id(id) {
+                    bits.insert(ou);
+                }
+            }
+            bits
+        })
     }
 
     /// The category combos in effect for a data element: its own combo where a data set

@@ -29,9 +29,27 @@ mod tests {
         );
     }
 
+    /// It must never accept what serde_json rejects: the diagnostic would be lost.
     #[test]
-    fn what_it_rejects_is_left_to_the_exact_path() {
-        for text in [r#"{"dataSets":[}"#, r#"{"dataSets":[{"id":1}]}"#] {
+    fn what_serde_json_rejects_it_rejects() {
+        for text in [
+            r#"{"dataSets":[}"#,
+            r#"{"dataSets":[{"id":1}]}"#,
+            r#"{"dataSets":[],}"#,
+            r#"{"dataSets":[{"id":"a"},]}"#,
+            "{\"dataSets\":[{\"id\":\"a\u{1}\"}]}",
+            r#"{"dataSets":[{"id":"\ud800"}]}"#,
+            r#"{"dataSets":[{"id":"a","id":"b"}]}"#,
+            r#"{"dataSets":[{"id":"a","expiryDays":01}]}"#,
+            r#"{"dataSets":[{"id":"a","expiryDays":NaN}]}"#,
+            r#"{"dataSets":[{"id":"a"}]} x"#,
+            r#"{"dataSets":[{"id":"a\x"}]}"#,
+            r#"{"organisationUnits":[{"id":"a","level":-1}]}"#,
+            r#"{"organisationUnits":[{"id":"a","level":1.0}]}"#,
+            r#"{"dataSets":[{"id":"a","expiryDays":1e400}]}"#,
+            r#"{"system":{"version":"2.41"},"system":{"version":"2.40"}}"#,
+        ] {
+            assert!(serde_json::from_str::<Metadata>(text).is_err(), "{text}");
             assert!(parse(text).is_none(), "{text}");
         }
     }

@@ -146,12 +146,14 @@ pub fn run(cx: &Job<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
             Level::Severity(sev) => Some((rule, sev)),
         })
         .flat_map_iter(|(rule, sev)| {
-            (rule.check)(cx).into_iter().map(move |mut f| {
-                if !f.fixed {
-                    f.severity = sev;
-                }
-                f
-            })
+            crate::timing::phase(rule.name, || (rule.check)(cx))
+                .into_iter()
+                .map(move |mut f| {
+                    if !f.fixed {
+                        f.severity = sev;
+                    }
+                    f
+                })
         })
         .collect()
 }

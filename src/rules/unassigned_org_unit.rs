@@ -1,6 +1,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use fixedbitset::FixedBitSet;
+use rayon::prelude::*;
+
 use super::help::{list_some, plural};
+use crate::catalog::{Catalog, IdIndex};
 use crate::diagnostic::{Finding, ObjectRef};
 use crate::job::Job;
 use crate::model::Identifiable;
@@ -45,10 +49,9 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let t = cx.target;
-    // Data elements share their reporting units (one set per program) and data sets:
-    // each set × data set combination is computed once.
-    let mut memo: HashMap<(usize, Vec<usize>), Vec<usize>> = HashMap::new();
-    let mut gaps: BTreeMap<usize, Gap> = BTreeMap::new();
+    // Data elements share their reporting units (one set per program) and their data
+    // sets: each set × data sets combination is computed once, in parallel.
+    let mut uses: Vec<(usize, usize, Vec<usize>)> = Vec::new();
     for de in cx.graph.data_elements() {
         let data_sets = cx.graph.data_sets_of(de);
         if data_sets.is_empty() {
@@ -62,23 +65,41 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             .collect();
         sets.sort_unstable();
         sets.dedup();
-        for set in sets {
-            let missing = memo.entry((set, data_sets.clone())).or_insert_with(|| {
-                cx.units.sets[set]
-                    .resolved
-                    .iter()
-                    .copied()
-                    .filter(|&ou| !data_sets.iter().any(|&ds| t.is_assigned(ds, ou)))
-                    .collect()
-            });
-            if missing.is_empty() {
-                continue;
-            }
-            for &ds in &data_sets {
-                let gap = gaps.entry(ds).or_default();
-                gap.org_units.extend(missing.iter().copied());
-                gap.data_elements.insert(de);
-            }
+        uses.extend(sets.into_iter().map(|set| (de, set, data_sets.clone())));
+    }
+    let combos: BTreeSet<(usize, &[usize])> =
+        uses.iter().map(|(_, set, ds)| (*set, &ds[..])).collect();
+    let indexes: HashMap<usize, IdIndex> = combos
+        .iter()
+        .map(|&(set, _)| set)
+        .collect::<BTreeSet<_>>()
+        .into_par_iter()
+        .map(|set| {
+            let units = &cx.units.sets[set].resolved;
+            let ids = units.iter().map(|&ou| t.organisation_units[ou].id.as_str());
+            (set, IdIndex::build(ids))
+        })
+        .collect();
+    let missing: HashMap<(usize, &[usize]), Vec<usize>> = combos
+        .into_par_iter()
+        .map(|(set, data_sets)| {
+            let units = &cx.units.sets[set].resolved;
+            (
+                (set, data_sets),
+                unassigned(t, units, &indexes[&set], data_sets),
+            )
+        })
+        .collect();
+    let mut gaps: BTreeMap<usize, Gap> = BTreeMap::new();
+    for (de, set, data_sets) in &uses {
+        let missing = &missing[&(*set, &data_sets[..])];
+        if missing.is_empty() {
+            continue;
+        }
+        for &ds in data_sets {
+            let gap = gaps.entry(ds).or_default();
+            gap.org_units.extend(missing.iter().copied());
+            gap.data_elements.insert(*de);
         }
     }
     gaps.into_iter()
@@ -115,5 +136,26 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             .objects(ous)
             .objects(gap.data_elements.iter().map(|&de| cx.de_ref(de)))
         })
+        .collect()
+}
+
+/// The org units of `units` (target indices, indexed by id in `ids`) that none of
+/// `data_sets` is assigned to. Scans the data sets' references against the units asked
+/// about, rather than resolving every reference of a national data set in the whole
+/// hierarchy.
+fn unassigned(t: &Catalog, units: &[usize], ids: &IdIndex, data_sets: &[usize]) -> Vec<usize> {
+    let mut assigned = FixedBitSet::with_capacity(units.len());
+    for &ds in data_sets {
+        for id in t.data_sets[ds].organisation_units.iter() {
+            if let Some(k) = ids.get(id) {
+                assigned.insert(k);
+            }
+        }
+    }
+    units
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !assigned.contains(*k))
+        .map(|(_, &ou)| ou)
         .collect()
 }
