@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod demo;
 mod http;
+mod national;
 mod real;
 mod rule_fixtures;
 mod rule_pages;
