@@ -3,7 +3,7 @@
 //! (`GET /api/dataValueSets`, §7.1), importing them (`POST /api/dataValueSets`, §6),
 //! completing data sets (§7.2) and sending messages (§7.3).
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::client::Client;
 use super::error::RemoteError;
@@ -23,32 +23,13 @@ pub struct DataValue {
     pub category_option_combo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute_option_combo: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Only on reads with `includeDeleted`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-}
-
-/// DHIS2 writes values as strings; accept numbers too, as their text.
-fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    })
-}
-
-#[derive(Debug, Deserialize)]
-struct DataValues {
-    #[serde(default, rename = "dataValues")]
-    data_values: Vec<DataValue>,
 }
 
 /// One analytics export request: PIs × periods × org units.
@@ -85,36 +66,15 @@ impl ExportQuery {
     }
 }
 
-/// GET a `{"dataValues": [...]}` body, parsed as it streams in.
-fn get_values(
-    client: &Client,
-    path: &str,
-    query: &[(&str, String)],
-    what: &str,
-) -> Result<Vec<DataValue>, RemoteError> {
-    let f = client.get(path, query)?;
-    let url = f.url.clone();
-    let reader = std::io::BufReader::new(f.response);
-    let dvs: DataValues =
-        serde_json::from_reader(reader).map_err(|e| RemoteError::BadResponse {
-            url: url.to_string(),
-            message: format!("unreadable {what}: {e}"),
-        })?;
-    Ok(dvs.data_values)
-}
-
-/// Run one analytics export.
-pub fn export(
+/// Run one analytics export: the `{"dataValues": [...]}` body (bounded by the request's
+/// chunking; see `sync::export`) and its URL, for `rows::for_each_row`.
+pub fn export_body(
     client: &Client,
     query: &ExportQuery,
     version: Option<Version>,
-) -> Result<Vec<DataValue>, RemoteError> {
-    get_values(
-        client,
-        "analytics/dataValueSet.json",
-        &query.params(version),
-        "analytics export",
-    )
+) -> Result<(String, bytes::Bytes), RemoteError> {
+    let (url, body) = client.get_bytes("analytics/dataValueSet.json", &query.params(version))?;
+    Ok((url.to_string(), body))
 }
 
 /// What to read of the target's stored values.
@@ -125,13 +85,17 @@ pub struct ReadQuery {
     pub org_units: Vec<String>,
 }
 
-/// Read stored values (UIDs throughout).
-pub fn read_values(client: &Client, query: &ReadQuery) -> Result<Vec<DataValue>, RemoteError> {
+/// Read stored values (UIDs throughout): the body and its URL.
+pub fn read_body(
+    client: &Client,
+    query: &ReadQuery,
+) -> Result<(String, bytes::Bytes), RemoteError> {
     let mut q: Vec<(&str, String)> = Vec::new();
     q.extend(query.data_sets.iter().map(|d| ("dataSet", d.clone())));
     q.extend(query.periods.iter().map(|p| ("period", p.clone())));
     q.extend(query.org_units.iter().map(|o| ("orgUnit", o.clone())));
-    get_values(client, "dataValueSets.json", &q, "data values")
+    let (url, body) = client.get_bytes("dataValueSets.json", &q)?;
+    Ok((url.to_string(), body))
 }
 
 /// Id schemes and strategy of an import.
@@ -277,16 +241,5 @@ mod tests {
         assert!(p38.contains(&("outputIdScheme", "ATTRIBUTE:vudyDP7jUy5".into())));
         assert!(p38.contains(&("outputOrgUnitIdScheme", "UID".into())));
         assert!(!p38.iter().any(|(k, _)| *k == "outputDataItemIdScheme"));
-    }
-
-    #[test]
-    fn values_read_with_explicit_nulls_and_numbers() {
-        let v: DataValues = serde_json::from_str(
-            r#"{"dataValues":[{"dataElement":"a","period":"202401","orgUnit":"o","categoryOptionCombo":null,
-                "attributeOptionCombo":"x","value":12,"storedBy":null,"comment":null,"followup":false}]}"#,
-        )
-        .unwrap();
-        assert_eq!(v.data_values[0].value.as_deref(), Some("12"));
-        assert_eq!(v.data_values[0].category_option_combo, None);
     }
 }

@@ -9,6 +9,7 @@ pub mod import;
 mod limit;
 pub mod metadata;
 pub mod pool;
+pub mod rows;
 pub mod version;
 
 pub use auth::{Auth, AuthVars, Secret, Side};

@@ -1,7 +1,10 @@
-//! Run blocking jobs on a bounded number of threads, keeping the input order.
+//! Run blocking jobs on a bounded number of threads: collecting the results in input
+//! order, or handing each to the caller as it comes (so results need not all be held).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 /// Apply `f` to every item with at most `workers` running at once; results come back
 /// in the order of `items`.
@@ -43,6 +46,65 @@ where
         .collect()
 }
 
+/// Apply `f` to every item with at most `workers` running at once, and hand each
+/// result to `consume` on the calling thread as it comes (in completion order). At most
+/// `workers` results wait at a time. The first error, of `f` or of `consume`, stops new
+/// work and is returned once the running jobs are done.
+pub fn for_each_bounded<T, R, E, F, C>(
+    items: Vec<T>,
+    workers: usize,
+    f: F,
+    mut consume: C,
+) -> Result<(), E>
+where
+    T: Send,
+    R: Send,
+    E: Send,
+    F: Fn(T) -> Result<R, E> + Sync,
+    C: FnMut(R) -> Result<(), E>,
+{
+    let workers = workers.max(1).min(items.len().max(1));
+    if workers <= 1 {
+        for item in items {
+            consume(f(item)?)?;
+        }
+        return Ok(());
+    }
+    let queue: Mutex<VecDeque<T>> = Mutex::new(items.into_iter().collect());
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<Result<R, E>>(workers);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (queue, stop, f) = (&queue, &stop, &f);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let next = match queue.lock() {
+                        Ok(mut q) => q.pop_front(),
+                        Err(_) => None,
+                    };
+                    let Some(item) = next else { break };
+                    if tx.send(f(item)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut first: Option<E> = None;
+        for r in rx {
+            if first.is_some() {
+                continue;
+            }
+            if let Err(e) = r.and_then(&mut consume) {
+                stop.store(true, Ordering::Relaxed);
+                first = Some(e);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +123,38 @@ mod tests {
         });
         assert_eq!(out, (0..40).map(|i| i * 2).collect::<Vec<_>>());
         assert!(peak.load(Ordering::SeqCst) <= 3);
+    }
+
+    #[test]
+    fn results_are_consumed_as_they_come_and_errors_stop_the_rest() {
+        let mut seen = Vec::new();
+        let r: Result<(), String> = for_each_bounded(
+            (0..50).collect(),
+            4,
+            |i: u32| Ok(i * 2),
+            |v| {
+                seen.push(v);
+                Ok(())
+            },
+        );
+        assert!(r.is_ok());
+        seen.sort();
+        assert_eq!(seen, (0..50).map(|i| i * 2).collect::<Vec<_>>());
+        let ran = std::sync::atomic::AtomicUsize::new(0);
+        let r: Result<(), String> = for_each_bounded(
+            (0..1000).collect(),
+            3,
+            |i: u32| {
+                ran.fetch_add(1, Ordering::SeqCst);
+                if i == 5 {
+                    Err(format!("job {i}"))
+                } else {
+                    Ok(i)
+                }
+            },
+            |_| Ok(()),
+        );
+        assert_eq!(r, Err("job 5".to_string()));
+        assert!(ran.load(Ordering::SeqCst) < 1000);
     }
 }

@@ -5,9 +5,14 @@
 use crate::dhis2::Client;
 use crate::dhis2::RemoteError;
 use crate::dhis2::Version;
-use crate::dhis2::data::{DataValue, ExportQuery, export};
-use crate::dhis2::pool::map_bounded;
+use crate::dhis2::data::{ExportQuery, export_body};
+use crate::dhis2::pool::for_each_bounded as map_each;
+use crate::error::Error;
 use crate::idscheme::{IdScheme, is_uid};
+use crate::job::Job;
+
+use super::lookups::Lookups;
+use super::verify::{Exported, Verified, Verifier};
 
 /// Limits that keep one analytics request small.
 #[derive(Debug, Clone, Copy)]
@@ -108,21 +113,59 @@ pub fn requests(
     out
 }
 
-/// Run the requests (bounded by the client's concurrency); rows stay with their request.
-/// `progress` is called once per finished request.
+/// Where exports come from (a live instance, or a benchmark).
+pub trait Source: Sync {
+    /// The body of one analytics export, and the URL it came from.
+    fn export(&self, query: &ExportQuery) -> Result<(String, bytes::Bytes), RemoteError>;
+    /// Requests in flight at once.
+    fn concurrency(&self) -> usize;
+}
+
+/// A live source instance and the version it reported.
+pub struct Remote<'a> {
+    pub client: &'a Client,
+    pub version: Option<Version>,
+}
+
+impl Source for Remote<'_> {
+    fn export(&self, query: &ExportQuery) -> Result<(String, bytes::Bytes), RemoteError> {
+        export_body(self.client, query, self.version)
+    }
+
+    fn concurrency(&self) -> usize {
+        self.client.opts.concurrency
+    }
+}
+
+/// Run the requests (bounded by the source's concurrency), each response verified on
+/// the worker that fetched it; `consume` gets each request's verified values on the
+/// calling thread as they come. `progress` is called once per finished request.
 pub fn run(
-    client: &Client,
-    version: Option<Version>,
+    source: &dyn Source,
+    cx: &Job<'_>,
+    lk: &Lookups,
     requests: Vec<Request>,
     progress: &(dyn Fn() + Sync),
-) -> Result<Vec<(Request, Vec<DataValue>)>, RemoteError> {
-    let workers = client.opts.concurrency.max(1);
-    let results = map_bounded(requests, workers, |r| {
-        let rows = export(client, &r.query, version);
-        progress();
-        rows.map(|rows| (r, rows))
-    });
-    results.into_iter().collect()
+    consume: &mut dyn FnMut(Vec<Exported>, Verified) -> Result<(), Error>,
+) -> Result<(), Error> {
+    map_each(
+        requests,
+        source.concurrency(),
+        |r: Request| -> Result<(Vec<Exported>, Verified), Error> {
+            let (url, body) = source.export(&r.query)?;
+            let mut values = Vec::new();
+            let mut verifier = Verifier::new(cx, lk);
+            verifier
+                .body(&r.mappings, &body, &mut |v| values.push(v))
+                .map_err(|e| RemoteError::BadResponse {
+                    url,
+                    message: format!("unreadable analytics export: {e}"),
+                })?;
+            progress();
+            Ok((values, verifier.out))
+        },
+        |(values, verified)| consume(values, verified),
+    )
 }
 
 #[cfg(test)]

@@ -6,20 +6,40 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::dhis2::Client;
 use crate::dhis2::data::{DataValue, ImportOptions, Registration, complete, import};
 use crate::dhis2::import::{ImportCount, ImportSummary};
-use crate::dhis2::{Client, RemoteError};
+use crate::error::Error;
 use crate::job::Job;
 use crate::model::Identifiable;
 
-use super::issue::{IssueKind, SyncIssue, merge};
+use super::issue::{IssueKind, IssueLog, SyncIssue};
+use super::journal::Journal;
+use super::lookups::{Key, Lookups};
 use super::reconcile::{Change, Class};
 
-/// Rows to import with one strategy, each with the mapping it came from.
-pub struct Batch {
-    pub strategy: &'static str,
-    pub rows: Vec<DataValue>,
-    pub owners: Vec<usize>,
+/// What a change writes: with the job's strategy (new, changed, stale set to zero),
+/// with DELETE (stale, deleted), or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Value,
+    Delete,
+}
+
+/// The write a change makes under the `stale` policy.
+pub fn write_of(c: &Change, stale: crate::config::Stale) -> Option<Write> {
+    match (c.class, stale) {
+        (Class::New | Class::Changed, _) => Some(Write::Value),
+        // The change says what the policy does: a value to write, or none to delete.
+        (Class::Stale, crate::config::Stale::Zero | crate::config::Stale::Delete) => {
+            Some(if c.new.is_some() {
+                Write::Value
+            } else {
+                Write::Delete
+            })
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -51,48 +71,6 @@ impl From<ImportCount> for Counts {
             deleted: c.deleted,
         }
     }
-}
-
-/// The batches for a set of changes: new and changed values (and stale ones set to zero)
-/// with the job's strategy; stale ones to delete with DELETE.
-pub fn batches(
-    changes: &[Change],
-    strategy: &'static str,
-    stale: crate::config::Stale,
-) -> Vec<Batch> {
-    let mut write = Batch {
-        strategy,
-        rows: Vec::new(),
-        owners: Vec::new(),
-    };
-    let mut delete = Batch {
-        strategy: "DELETE",
-        rows: Vec::new(),
-        owners: Vec::new(),
-    };
-    for c in changes {
-        match (c.class, stale) {
-            (Class::New | Class::Changed, _) => {
-                write.rows.push(c.row.clone());
-                write.owners.push(c.mapping);
-            }
-            // The row says what the policy does: a value to write, or none to delete.
-            (Class::Stale, crate::config::Stale::Zero | crate::config::Stale::Delete) => {
-                let batch = if c.row.value.is_some() {
-                    &mut write
-                } else {
-                    &mut delete
-                };
-                batch.rows.push(c.row.clone());
-                batch.owners.push(c.mapping);
-            }
-            _ => {}
-        }
-    }
-    [write, delete]
-        .into_iter()
-        .filter(|b| !b.rows.is_empty())
-        .collect()
 }
 
 /// The rows of a chunk a conflict concerns: its indexes (2.37+), else the rows with a
@@ -161,42 +139,67 @@ fn trace(
     (total, issues)
 }
 
-/// Import the batches in chunks, one request at a time (parallel imports contend for
-/// the same rows on the server). `progress(done, total)` follows the values sent.
+/// Import the changes of the journal in chunks: first every value to write (the job's
+/// strategy), then every value to delete (DELETE); one request at a time (parallel
+/// imports contend for the same rows on the server). `progress(done)` follows the
+/// values sent.
 pub fn run(
     client: &Client,
     cx: &Job<'_>,
-    batches: &[Batch],
+    lk: &Lookups,
+    changes: &mut Journal<Change>,
     dry_run: bool,
     chunk: usize,
-    progress: &dyn Fn(usize, usize),
-) -> Result<Outcome, RemoteError> {
+    progress: &dyn Fn(usize),
+) -> Result<Outcome, Error> {
     let m = &cx.config.mapping;
-    let total: usize = batches.iter().map(|b| b.rows.len()).sum();
+    let stale = cx.config.sync.stale;
     let mut done = 0;
     let mut out = Outcome::default();
     let mut counts = ImportCount::default();
-    for batch in batches {
+    let mut issues = IssueLog::default();
+    let strategy = cx.config.sync.import_strategy.as_str();
+    for (write, strategy) in [(Write::Value, strategy), (Write::Delete, "DELETE")] {
         let opts = ImportOptions {
             data_element_scheme: m.data_element_id_scheme.clone(),
             category_option_combo_scheme: m.category_option_combo_id_scheme.clone(),
             org_unit_scheme: m.org_unit_id_scheme.clone(),
-            strategy: batch.strategy,
+            strategy,
             dry_run,
         };
-        for (rows, owners) in batch
-            .rows
-            .chunks(chunk.max(1))
-            .zip(batch.owners.chunks(chunk.max(1)))
-        {
-            let summary = import(client, rows, &opts)?;
+        let mut rows: Vec<DataValue> = Vec::new();
+        let mut owners: Vec<usize> = Vec::new();
+        let mut records = changes.iter().map_err(journal_error)?.peekable();
+        while let Some(c) = records.next() {
+            let c = c.map_err(journal_error)?;
+            if write_of(&c, stale) == Some(write) {
+                rows.push(super::reconcile::row(
+                    cx,
+                    lk,
+                    &c.key,
+                    c.mapping as usize,
+                    c.new.as_deref(),
+                ));
+                owners.push(c.mapping as usize);
+            }
+            if rows.len() < chunk.max(1) && records.peek().is_some() {
+                continue;
+            }
+            if rows.is_empty() {
+                continue;
+            }
+            let summary = import(client, &rows, &opts)?;
             out.requests += 1;
             counts.add(summary.import_count);
-            let (n, issues) = trace(cx, &summary, rows, owners);
+            let (n, found) = trace(cx, &summary, &rows, &owners);
             out.conflicts += n;
-            out.issues.extend(issues);
+            for i in found {
+                issues.push(i);
+            }
             done += rows.len();
-            progress(done, total);
+            progress(done);
+            rows.clear();
+            owners.clear();
             if summary.aborted() {
                 out.aborted = Some(
                     summary
@@ -205,49 +208,57 @@ pub fn run(
                         .unwrap_or_else(|| "the import was aborted".into()),
                 );
                 out.import_count = counts.into();
-                out.issues = merge(out.issues);
+                out.issues = issues.into_sorted();
                 return Ok(out);
             }
         }
     }
     out.import_count = counts.into();
-    out.issues = merge(out.issues);
+    out.issues = issues.into_sorted();
     Ok(out)
+}
+
+fn journal_error(e: std::io::Error) -> Error {
+    Error::usage(
+        format!("cannot read the run's journal: {e}"),
+        Some("check that the temporary directory (TMPDIR) is writable and has space".to_string()),
+    )
 }
 
 /// The data sets a key reports through: those holding the data element with the
 /// period's type, assigned to the org unit, whose attribute combo holds the AOC.
-pub fn data_sets_for(cx: &Job<'_>, key: &super::verify::Key) -> Vec<usize> {
+pub fn data_sets_for(cx: &Job<'_>, lk: &Lookups, key: &Key) -> Vec<usize> {
     let t = cx.target;
-    let Some(ptype) = crate::period::PeriodType::of_iso(&key.period) else {
+    let Some(mapping) = lk.mapping_of((key.de, key.coc, key.aoc)) else {
         return Vec::new();
     };
+    let ou = key.ou as usize;
+    let aoc = key.aoc();
     let aoc_fits = |ds: usize| {
         let combo = t.data_sets[ds]
             .category_combo
             .as_ref()
             .and_then(|r| t.category_combos.id(&r.id));
-        match (key.aoc, combo) {
+        match (aoc, combo) {
             (None, None) => true,
             (None, Some(c)) => t.is_default_combo(c),
             (Some(a), Some(c)) => t.combo_cocs(c).contains(&a),
             (Some(_), None) => false,
         }
     };
-    let mut sets: Vec<usize> = cx
-        .graph
-        .data_sets_of(key.de)
-        .into_iter()
-        .filter(|&ds| t.data_sets[ds].period_type.as_deref() == Some(ptype.name()))
-        .filter(|&ds| cx.target.is_assigned(ds, key.ou) && aoc_fits(ds))
+    let mut sets: Vec<usize> = lk
+        .data_sets(mapping, lk.ptype(key.period))
+        .iter()
+        .copied()
+        .filter(|&ds| t.is_assigned(ds, ou) && aoc_fits(ds))
         .collect();
     sets.sort_by(|a, b| t.data_sets[*a].id.cmp(&t.data_sets[*b].id));
     sets
 }
 
 /// The data set a key is shown under in the preview.
-pub fn data_set_of(cx: &Job<'_>, key: &super::verify::Key) -> Option<usize> {
-    data_sets_for(cx, key).first().copied()
+pub fn data_set_of(cx: &Job<'_>, lk: &Lookups, key: &Key) -> Option<usize> {
+    data_sets_for(cx, lk, key).first().copied()
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -262,18 +273,20 @@ pub struct Completion {
 pub fn complete_data_sets(
     client: &Client,
     cx: &Job<'_>,
-    changes: &[Change],
+    lk: &Lookups,
+    changes: &mut Journal<Change>,
     min_values: u64,
-) -> Result<Completion, RemoteError> {
+) -> Result<Completion, Error> {
     let t = cx.target;
-    let mut counts: BTreeMap<(usize, String, usize, Option<usize>), u64> = BTreeMap::new();
-    for c in changes
-        .iter()
-        .filter(|c| matches!(c.class, Class::New | Class::Changed))
-    {
-        for ds in data_sets_for(cx, &c.key) {
+    let mut counts: BTreeMap<(usize, u16, u32, u32), u64> = BTreeMap::new();
+    for c in changes.iter().map_err(journal_error)? {
+        let c = c.map_err(journal_error)?;
+        if !matches!(c.class, Class::New | Class::Changed) {
+            continue;
+        }
+        for ds in data_sets_for(cx, lk, &c.key) {
             *counts
-                .entry((ds, c.key.period.clone(), c.key.ou, c.key.aoc))
+                .entry((ds, c.key.period, c.key.ou, c.key.aoc))
                 .or_default() += 1;
         }
     }
@@ -282,9 +295,11 @@ pub fn complete_data_sets(
         .filter(|(_, n)| *n >= min_values)
         .map(|((ds, period, ou, aoc), _)| Registration {
             data_set: t.data_sets[ds].id.clone(),
-            period,
-            organisation_unit: t.organisation_units[ou].id.clone(),
-            attribute_option_combo: aoc.map(|a| t.category_option_combos[a].id().to_string()),
+            period: lk.isos[period as usize].clone(),
+            organisation_unit: t.organisation_units[ou as usize].id.clone(),
+            attribute_option_combo: aoc
+                .checked_sub(1)
+                .map(|a| t.category_option_combos[a as usize].id().to_string()),
             completed: true,
             stored_by: "t2a".into(),
         })

@@ -13,11 +13,15 @@ pub mod export;
 pub mod freshness;
 pub mod import;
 pub mod issue;
+pub mod journal;
 pub mod log;
+pub mod lookups;
 pub mod notify;
 pub mod plan;
 pub mod preview;
 pub mod reconcile;
+pub mod run_report;
+pub mod transfer;
 pub mod values;
 pub mod verify;
 
@@ -31,7 +35,6 @@ use serde_json::{Map, Value, json};
 
 use crate::check::{Pair, check_with_context, load_pair};
 use crate::config::{Config, Stale, StaleAnalytics};
-use crate::dhis2::data::DataValue;
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::job::Job;
@@ -39,7 +42,6 @@ use crate::report::{self, Format, HumanOptions};
 
 use issue::SyncIssue;
 use log::{Log, LogFormat};
-use reconcile::{Change, Class};
 
 /// How a run ended. Names are stable (JSON log and run report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,32 +119,66 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
     let pair = match load_pair(config) {
         Ok(p) => p,
         Err(e) => {
-            finish(config, opts, &mut log, rep, None, Outcome::Failed, Some(&e));
+            finish(
+                config,
+                opts,
+                &mut log,
+                rep,
+                None,
+                None,
+                Outcome::Failed,
+                Some(&e),
+            );
             return Err(e);
         }
     };
     rep.insert("source".into(), json!(pair.report_sides.0));
     rep.insert("target".into(), json!(pair.report_sides.1));
-    let result = steps(config, opts, &pair, &mut log, &mut rep);
+    let mut changes = None;
+    let result = steps(config, opts, &pair, &mut log, &mut rep, &mut changes);
+    let report_values = changes
+        .as_mut()
+        .map(|c: &mut transfer::Changes| &mut c.report);
     match result {
         Ok(outcome) => {
-            finish(config, opts, &mut log, rep, Some(&pair), outcome, None);
+            finish(
+                config,
+                opts,
+                &mut log,
+                rep,
+                report_values,
+                Some(&pair),
+                outcome,
+                None,
+            );
             Ok(outcome.exit_code())
         }
         Err(e) => {
             let outcome = Outcome::Failed;
-            finish(config, opts, &mut log, rep, Some(&pair), outcome, Some(&e));
+            finish(
+                config,
+                opts,
+                &mut log,
+                rep,
+                report_values,
+                Some(&pair),
+                outcome,
+                Some(&e),
+            );
             Err(e)
         }
     }
 }
 
-/// Log the end, write the run report, send the message.
+/// Log the end, write the run report (`values`: the changed values of the run), send
+/// the message.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     config: &Config,
     opts: &Options,
     log: &mut Log,
     mut rep: Map<String, Value>,
+    values: Option<&mut journal::Journal<String>>,
     pair: Option<&Pair>,
     outcome: Outcome,
     error: Option<&Error>,
@@ -186,7 +222,7 @@ fn finish(
     rep.insert("events".into(), Value::Array(log.events().to_vec()));
     if let Some(path) = report_path(config, opts) {
         let written = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))
-            .and_then(|()| std::fs::write(&path, format!("{:#}\n", Value::Object(rep))));
+            .and_then(|()| run_report::write(&path, &rep, values));
         match written {
             Ok(()) => {
                 if opts.format == LogFormat::Human {
@@ -308,6 +344,7 @@ fn steps(
     pair: &Pair,
     log: &mut Log,
     rep: &mut Map<String, Value>,
+    report_values: &mut Option<transfer::Changes>,
 ) -> Result<Outcome, Error> {
     // 1. The check gates everything.
     let (cx, check) = check_with_context(config, pair)?;
@@ -444,26 +481,33 @@ fn steps(
         json!({"asOf": as_of.to_string(), "groups": plan_json, "skipped": skipped_json}),
     );
 
-    // 4–5. Export (or read the file) and verify.
-    let verified = match &opts.from {
-        Some(path) => from_file(&cx, &plan, path, log)?,
-        None => export_and_verify(&cx, &plan, source, opts, log)?,
-    };
-    let issues = issue::merge(verified.issues);
+    // 4–5. Export (or read the file) and verify, into buckets on disk.
+    let lk = lookups::Lookups::new(&cx, &plan);
+    let mut collected = transfer::Collected::new(transfer::bucket_count(&cx, &plan))?;
+    match &opts.from {
+        Some(path) => from_file(&cx, &lk, &plan, path, &mut collected, log)?,
+        None => export(&cx, &lk, &plan, source, opts, &mut collected, log)?,
+    }
+    collected.check_duplicates(&cx, &lk)?;
+    let values = collected.values();
+    let verified = std::mem::take(&mut collected.verified);
+    let issues = verified.issues.into_sorted();
     rep.insert(
         "export".into(),
-        json!({"values": verified.values.len(), "skippedZeros": verified.skipped_zeros, "empty": verified.empty}),
+        json!({"values": values, "skippedZeros": verified.skipped_zeros, "empty": verified.empty}),
     );
     rep.insert("verify".into(), json!({ "issues": issues }));
     log.event(
         "verify",
-        json!({"values": verified.values.len(), "issues": issues.len(), "skippedZeros": verified.skipped_zeros}),
+        json!({"values": values, "issues": issues.len(), "skippedZeros": verified.skipped_zeros}),
         format!(
-            "verify: {} values, {} problems{}",
-            verified.values.len(),
+            "verify: {values} values, {} problems{}",
             issues.len(),
             if verified.skipped_zeros > 0 {
-                format!(", {} zeros left out (positive-integer data elements cannot hold 0)", verified.skipped_zeros)
+                format!(
+                    ", {} zeros left out (positive-integer data elements cannot hold 0)",
+                    verified.skipped_zeros
+                )
             } else {
                 String::new()
             }
@@ -478,58 +522,22 @@ fn steps(
         return Ok(Outcome::VerifyFailed);
     }
 
-    // 6. Reconcile and preview.
-    let values = verified.values;
-    let changes = match target {
-        Some(tgt) => {
-            let mut all = Vec::new();
-            for g in &plan.groups {
-                let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-                // A mapping may sit in two groups (data sets of two period types): each
-                // group reconciles only its own periods.
-                let mine: Vec<verify::Exported> = values
-                    .iter()
-                    .filter(|v| g.mappings.contains(&v.mapping) && periods.contains(&v.key.period))
-                    .cloned()
-                    .collect();
-                let scope = reconcile::scope(&cx, &g.mappings, &mine);
-                let units = reconcile::scope_units(&scope);
-                let stored =
-                    reconcile::read_stored(&tgt.client, &cx, &g.mappings, &periods, &units)?;
-                all.extend(reconcile::classify(
-                    &cx,
-                    &plan,
-                    &mine,
-                    &stored,
-                    &scope,
-                    config.sync.stale,
-                ));
-            }
-            all
-        }
-        // --out with a file target: no reconciliation; every verified value is new.
-        None => values
-            .iter()
-            .map(|e| Change {
-                key: e.key.clone(),
-                mapping: e.mapping,
-                class: Class::New,
-                old: None,
-                new: e.row.value.clone(),
-                row: e.row.clone(),
-            })
-            .collect(),
-    };
-    let tally = preview::Tally::of(&changes);
+    // 6. Reconcile and preview (--out with a file target: every verified value is new).
+    let store = target.map(|t| &t.client as &dyn reconcile::Store);
+    let changes = collected.reconcile(&cx, &lk, &plan, store)?;
+    let tally = changes.preview.tally;
     let stale_policy = match config.sync.stale {
         Stale::Report => "report",
         Stale::Zero => "zero",
         Stale::Delete => "delete",
     };
-    let preview_json = preview::json(&cx, &changes);
+    let by_data_set = changes.preview.by_data_set_json();
     let mut reconcile_event = tally.json();
-    reconcile_event["byDataSetPeriod"] = preview_json["byDataSetPeriod"].clone();
-    rep.insert("reconcile".into(), preview_json);
+    reconcile_event["byDataSetPeriod"] = by_data_set.clone();
+    rep.insert(
+        "reconcile".into(),
+        json!({"totals": tally.json(), "byDataSetPeriod": by_data_set}),
+    );
     log.event(
         "reconcile",
         reconcile_event,
@@ -538,30 +546,23 @@ fn steps(
             tally.new, tally.changed, tally.unchanged, tally.stale
         ),
     );
-    log.print_human(&preview::human(&cx, &changes, stale_policy));
+    log.print_human(&changes.preview.human(stale_policy));
+    let to_write = changes.writes + changes.deletes;
+    let changes = report_values.insert(changes);
 
     if let Some(path) = &opts.out {
-        write_file(path, &values)?;
+        let n = collected.write_file(&cx, &lk, path)?;
         log.event(
             "out",
-            json!({"path": path, "values": values.len()}),
-            format!(
-                "wrote {} verified values to {}",
-                values.len(),
-                path.display()
-            ),
+            json!({"path": path, "values": n}),
+            format!("wrote {n} verified values to {}", path.display()),
         );
         return Ok(Outcome::Written);
     }
+    drop(collected);
     let Some(tgt) = target else {
         return Ok(Outcome::Written);
     };
-    let batches = import::batches(
-        &changes,
-        config.sync.import_strategy.as_str(),
-        config.sync.stale,
-    );
-    let to_write: usize = batches.iter().map(|b| b.rows.len()).sum();
     if to_write == 0 {
         return Ok(Outcome::NothingToChange);
     }
@@ -581,9 +582,9 @@ fn steps(
             return Ok(Outcome::Declined);
         }
     }
-    let send = |log: &mut Log,
-                rep: &mut Map<String, Value>,
-                dry_run: bool|
+    let mut send = |log: &mut Log,
+                    rep: &mut Map<String, Value>,
+                    dry_run: bool|
      -> Result<import::Outcome, Error> {
         let (name, what) = if dry_run {
             ("dry-run", "server dry run")
@@ -594,10 +595,11 @@ fn steps(
         let out = import::run(
             &tgt.client,
             &cx,
-            &batches,
+            &lk,
+            &mut changes.journal,
             dry_run,
             config.sync.import_chunk as usize,
-            &|done, _| pb.set_position(done as u64),
+            &|done| pb.set_position(done as u64),
         )?;
         pb.finish_and_clear();
         rep.insert(if dry_run { "dryRun" } else { "import" }.into(), json!(out));
@@ -652,7 +654,8 @@ fn steps(
         let c = import::complete_data_sets(
             &tgt.client,
             &cx,
-            &changes,
+            &lk,
+            &mut changes.journal,
             config.sync.complete_min_values,
         )?;
         rep.insert("complete".into(), json!(c));
@@ -757,127 +760,63 @@ fn analytics(
     Ok((s.analytics_stale == StaleAnalytics::Refuse).then_some(Outcome::AnalyticsStale))
 }
 
-fn export_and_verify(
+fn export(
     cx: &Job<'_>,
+    lk: &lookups::Lookups,
     plan: &plan::Plan,
     source: Option<&crate::input::Remote>,
     opts: &Options,
+    collected: &mut transfer::Collected,
     log: &mut Log,
-) -> Result<verify::Verified, Error> {
+) -> Result<(), Error> {
     let Some(src) = source else {
-        return Ok(verify::Verified::default());
+        return Ok(());
     };
-    let pis = &cx.source.program_indicators;
-    let attribute = cx.attribute.chosen();
-    let mut verifier = verify::Verifier::new(cx, plan);
-    let mut requests = Vec::new();
-    for g in &plan.groups {
-        let mappings: Vec<(usize, String)> = g
-            .mappings
-            .iter()
-            .map(|&m| (m, pis[cx.mappings[m].pi].id.clone()))
-            .collect();
-        let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-        let org_units: Vec<String> = if cx.config.sync.org_units.is_empty() {
-            let mut sets: Vec<usize> = g
-                .mappings
-                .iter()
-                .filter_map(|&m| cx.units.by_mapping[m])
-                .collect();
-            sets.sort_unstable();
-            sets.dedup();
-            let mut ous: Vec<String> = sets
-                .iter()
-                .flat_map(|&s| cx.units.sets[s].source_ids(cx.source).map(str::to_string))
-                .collect();
-            ous.sort();
-            ous.dedup();
-            ous
-        } else {
-            cx.config
-                .sync
-                .org_units
-                .iter()
-                .map(|o| o.value.clone())
-                .collect()
-        };
-        if org_units.is_empty() {
-            log.event(
-                "skipped",
-                json!({"periodType": g.period_type.name(), "reason": "no org unit reports"}),
-                format!("not exported: {} program indicators of {} periods: no org unit will report (set sync.org_units, or assign the program)", g.mappings.len(), g.period_type),
-            );
-            continue;
-        }
-        requests.extend(export::requests(
-            &mappings,
-            &periods,
-            &org_units,
-            attribute,
-            &cx.config.mapping.org_unit_id_scheme,
-            export::Chunking::default(),
-        ));
-    }
+    let requests = transfer::export_requests(cx, plan, log);
     let n = requests.len();
     let pb = bar(opts, n, "export");
-    let results = export::run(&src.client, src.version, requests, &|| pb.inc(1))?;
+    let remote = export::Remote {
+        client: &src.client,
+        version: src.version,
+    };
+    collected.export(&remote, cx, lk, requests, &|| pb.inc(1))?;
     pb.finish_and_clear();
-    let rows: usize = results.iter().map(|(_, r)| r.len()).sum();
-    for (req, rows) in results {
-        verifier.rows(&req.mappings, rows);
-    }
+    let rows = collected.verified.rows;
     log.event(
         "export",
         json!({"requests": n, "rows": rows}),
         format!("export: {rows} rows from {n} requests"),
     );
-    Ok(verifier.out)
+    Ok(())
 }
 
 fn from_file(
     cx: &Job<'_>,
+    lk: &lookups::Lookups,
     plan: &plan::Plan,
     path: &std::path::Path,
+    collected: &mut transfer::Collected,
     log: &mut Log,
-) -> Result<verify::Verified, Error> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        #[serde(default, rename = "dataValues")]
-        data_values: Vec<DataValue>,
-    }
-    let bytes = std::fs::read(path)
+) -> Result<(), Error> {
+    let file = std::fs::File::open(path)
         .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display()), None))?;
-    let file: File = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::usage(
-            format!("`{}` is not a dataValueSet JSON: {e}", path.display()),
-            Some(
-                "give a file written by `t2a sync --out` (an object with `dataValues`)".to_string(),
-            ),
-        )
-    })?;
-    let all: Vec<usize> = plan
-        .groups
-        .iter()
-        .flat_map(|g| g.mappings.iter().copied())
-        .collect();
-    let n = file.data_values.len();
-    let mut verifier = verify::Verifier::new(cx, plan);
-    verifier.rows(&all, file.data_values);
+    let n = collected
+        .file(cx, lk, plan, std::io::BufReader::new(file))?
+        .map_err(|e| {
+            Error::usage(
+                format!("`{}` is not a dataValueSet JSON: {e}", path.display()),
+                Some(
+                    "give a file written by `t2a sync --out` (an object with `dataValues`)"
+                        .to_string(),
+                ),
+            )
+        })?;
     log.event(
         "from",
         json!({"path": path, "rows": n}),
         format!("read {n} values from {}", path.display()),
     );
-    Ok(verifier.out)
-}
-
-fn write_file(path: &std::path::Path, values: &[verify::Exported]) -> Result<(), Error> {
-    let rows: Vec<&DataValue> = values.iter().map(|e| &e.row).collect();
-    let text = serde_json::to_string_pretty(&json!({ "dataValues": rows })).unwrap_or_default();
-    std::fs::write(path, text + "\n").map_err(|error| Error::Write {
-        path: path.to_path_buf(),
-        error,
-    })
+    Ok(())
 }
 
 fn confirm(question: &str) -> bool {

@@ -1,25 +1,32 @@
 //! Reconciling the export with the target: read the values the target holds for the
 //! mapped targets, planned periods and org units in scope, and classify each key as
 //! new, changed, unchanged or stale (in the target but no longer exported).
+//!
+//! Work goes bucket by bucket (values spread by org unit, see `journal::Buckets`): a
+//! bucket's exported values and the target's stored values for its org units are all
+//! that is in memory at once.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use serde::Serialize;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::config::Stale;
-use crate::dhis2::data::{DataValue, ReadQuery, read_values};
+use crate::dhis2::RemoteError;
+use crate::dhis2::data::ReadQuery;
 use crate::dhis2::pool::map_bounded;
-use crate::dhis2::{Client, RemoteError};
+use crate::dhis2::rows::for_each_row;
 use crate::idscheme::IdScheme;
 use crate::job::Job;
 use crate::model::Identifiable;
 
+use super::lookups::{Key, Lookups, combo_part};
 use super::plan::Plan;
 use super::values::{is_numeric_type, is_zero, same_value};
-use super::verify::{Exported, Key};
+use super::verify::Exported;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     New,
@@ -29,85 +36,34 @@ pub enum Class {
 }
 
 /// One key and what the transfer does to it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub key: Key,
-    pub mapping: usize,
+    pub mapping: u32,
     pub class: Class,
     /// The stored value, if any.
-    pub old: Option<String>,
-    /// The value the target gets: the exported one, for a stale key what the policy
-    /// writes (or `None`).
-    pub new: Option<String>,
-    /// The row to import, under the job's id schemes. For a stale key, the value the
-    /// `stale` policy writes (`"0"`), or none when it deletes.
-    pub row: DataValue,
+    pub old: Option<Box<str>>,
+    /// The value the target gets: the exported one; for a stale key what the `stale`
+    /// policy writes (`"0"`), or none when it deletes or leaves the value.
+    pub new: Option<Box<str>>,
 }
 
-/// The org units whose stored values a mapping may touch: those its own program (or
-/// `sync.org_units`) reports from, and those it exported values for. Values of other
-/// org units, even for the same data element, are not the job's to judge stale.
-pub type Scope = HashMap<usize, BTreeSet<usize>>;
-
-pub fn scope(cx: &Job<'_>, mappings: &[usize], exported: &[Exported]) -> Scope {
-    let mut out: Scope = mappings
-        .iter()
-        .map(|&m| (m, cx.units.targets_of(m).iter().copied().collect()))
-        .collect();
-    for e in exported {
-        if let Some(ous) = out.get_mut(&e.mapping) {
-            ous.insert(e.key.ou);
-        }
-    }
-    out
+/// Where the target's stored values come from (a live instance, or a benchmark).
+pub trait Store: Sync {
+    /// The body of `GET /api/dataValueSets` for a query, and the URL it came from.
+    fn read(&self, query: &ReadQuery) -> Result<(String, bytes::Bytes), RemoteError>;
+    /// Requests in flight at once.
+    fn concurrency(&self) -> usize;
 }
 
-/// Every org unit of a scope.
-pub fn scope_units(scope: &Scope) -> BTreeSet<usize> {
-    scope.values().flatten().copied().collect()
-}
+impl Store for crate::dhis2::Client {
+    fn read(&self, query: &ReadQuery) -> Result<(String, bytes::Bytes), RemoteError> {
+        crate::dhis2::data::read_body(self, query)
+    }
 
-/// Read the target's stored values for a group: its data sets, periods and org units
-/// (org units chunked so URLs stay short).
-pub fn read_stored(
-    client: &Client,
-    cx: &Job<'_>,
-    mappings: &[usize],
-    periods: &[String],
-    ous: &BTreeSet<usize>,
-) -> Result<Vec<DataValue>, RemoteError> {
-    let t = cx.target;
-    let mut data_sets: BTreeSet<String> = BTreeSet::new();
-    for &m in mappings {
-        if let Some(de) = cx.mappings[m].target_de {
-            for ds in cx.graph.data_sets_of(de) {
-                data_sets.insert(t.data_sets[ds].id.clone());
-            }
-        }
+    fn concurrency(&self) -> usize {
+        self.opts.concurrency
     }
-    if data_sets.is_empty() || ous.is_empty() || periods.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ou_ids: Vec<String> = ous
-        .iter()
-        .map(|&o| t.organisation_units[o].id.clone())
-        .collect();
-    let queries: Vec<ReadQuery> = ou_ids
-        .chunks(100)
-        .map(|chunk| ReadQuery {
-            data_sets: data_sets.iter().cloned().collect(),
-            periods: periods.to_vec(),
-            org_units: chunk.to_vec(),
-        })
-        .collect();
-    let results = map_bounded(queries, client.opts.concurrency, |q| {
-        read_values(client, &q)
-    });
-    let mut out = Vec::new();
-    for r in results {
-        out.extend(r?);
-    }
-    Ok(out)
 }
 
 /// An object's identifier under an id scheme (the UID when it lacks the property).
@@ -131,125 +87,261 @@ fn zero_dropped(t: &Catalog, de: usize) -> bool {
         )
 }
 
-/// Classify the exported values against what the target stores.
-pub fn classify(
-    cx: &Job<'_>,
-    plan: &Plan,
-    exported: &[Exported],
-    stored: &[DataValue],
-    scope: &Scope,
+/// One period group of the plan, as the stored-value reads need it.
+struct GroupReads {
+    periods: Vec<String>,
+    data_sets: Vec<String>,
+    /// The unit sets of the group's mappings.
+    sets: Vec<usize>,
+    mappings: FxHashSet<u32>,
+    ptype: crate::period::PeriodType,
+}
+
+/// Classifies the values of each bucket against what the target stores.
+pub struct Reconciler<'a> {
+    cx: &'a Job<'a>,
+    lk: &'a Lookups,
     stale: Stale,
-) -> Vec<Change> {
-    let t = cx.target;
-    // The (DE, COC, AOC) each mapping sends.
-    let targets: HashMap<(usize, Option<usize>, Option<usize>), usize> = cx
-        .mappings
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| m.key(t).map(|k| (k, i)))
-        .collect();
-    let combo = |uid: Option<&str>| -> Option<Option<usize>> {
-        match uid {
-            None | Some("") => Some(None),
-            Some(u) => {
-                let i = t.category_option_combos.id(u)?;
-                Some(if Some(i) == t.default_coc() {
-                    None
-                } else {
-                    Some(i)
-                })
+    buckets: usize,
+    groups: Vec<GroupReads>,
+}
+
+impl<'a> Reconciler<'a> {
+    pub fn new(
+        cx: &'a Job<'a>,
+        lk: &'a Lookups,
+        plan: &Plan,
+        stale: Stale,
+        buckets: usize,
+    ) -> Self {
+        let t = cx.target;
+        let groups = plan
+            .groups
+            .iter()
+            .map(|g| {
+                let mut data_sets: BTreeSet<String> = BTreeSet::new();
+                for &m in &g.mappings {
+                    if let Some(de) = cx.mappings[m].target_de {
+                        for ds in cx.graph.data_sets_of(de) {
+                            data_sets.insert(t.data_sets[ds].id.clone());
+                        }
+                    }
+                }
+                let mut sets: Vec<usize> = g
+                    .mappings
+                    .iter()
+                    .filter_map(|&m| cx.units.by_mapping[m])
+                    .collect();
+                sets.sort_unstable();
+                sets.dedup();
+                GroupReads {
+                    periods: g.periods.iter().map(|p| p.iso()).collect(),
+                    data_sets: data_sets.into_iter().collect(),
+                    sets,
+                    mappings: g.mappings.iter().map(|&m| m as u32).collect(),
+                    ptype: g.period_type,
+                }
+            })
+            .collect();
+        Reconciler {
+            cx,
+            lk,
+            stale,
+            buckets: buckets.max(1),
+            groups,
+        }
+    }
+
+    /// The stored-value reads of a bucket: per group, its data sets and periods, and the
+    /// bucket's org units in scope (chunked so URLs stay short).
+    fn queries(&self, bucket: usize, values: &[Exported]) -> Vec<ReadQuery> {
+        let t = self.cx.target;
+        let mut out = Vec::new();
+        for g in &self.groups {
+            if g.data_sets.is_empty() || g.periods.is_empty() {
+                continue;
+            }
+            let mut ous: BTreeSet<usize> = BTreeSet::new();
+            for &s in &g.sets {
+                ous.extend(
+                    self.cx.units.sets[s]
+                        .resolved
+                        .iter()
+                        .copied()
+                        .filter(|ou| ou % self.buckets == bucket),
+                );
+            }
+            ous.extend(
+                values
+                    .iter()
+                    .filter(|v| {
+                        g.mappings.contains(&v.mapping) && self.lk.ptype(v.key.period) == g.ptype
+                    })
+                    .map(|v| v.key.ou as usize),
+            );
+            let ids: Vec<String> = ous
+                .iter()
+                .map(|&o| t.organisation_units[o].id.clone())
+                .collect();
+            for chunk in ids.chunks(100) {
+                out.push(ReadQuery {
+                    data_sets: g.data_sets.clone(),
+                    periods: g.periods.clone(),
+                    org_units: chunk.to_vec(),
+                });
             }
         }
-    };
-    let mut current: HashMap<Key, (usize, String)> = HashMap::new();
-    for v in stored {
-        if v.deleted == Some(true) {
-            continue;
+        out
+    }
+
+    /// Classify one bucket: its exported values (sorted by key) against the target's
+    /// stored values, read from `store`. Changes come back sorted by key.
+    pub fn bucket(
+        &self,
+        store: &dyn Store,
+        bucket: usize,
+        values: &[Exported],
+    ) -> Result<Vec<Change>, RemoteError> {
+        let queries = self.queries(bucket, values);
+        let bodies = map_bounded(queries, store.concurrency(), |q| store.read(&q));
+        let mut current: FxHashMap<Key, (u32, Box<str>)> = FxHashMap::default();
+        // Org units a mapping exported values for outside its reporting units: in scope.
+        let extra: FxHashSet<(u32, u32)> = values
+            .iter()
+            .filter(|v| !self.in_units(v.mapping as usize, v.key.ou as usize))
+            .map(|v| (v.mapping, v.key.ou))
+            .collect();
+        for body in bodies {
+            let (url, body) = body?;
+            for_each_row(&body, |row| {
+                if let Some((key, m, value)) = self.stored(&row, &extra) {
+                    current.insert(key, (m, value));
+                }
+            })
+            .map_err(|e| RemoteError::BadResponse {
+                url,
+                message: format!("unreadable data values: {e}"),
+            })?;
         }
-        let (Some(de), Some(coc), Some(aoc), Some(ou)) = (
-            t.data_elements.id(&v.data_element),
-            combo(v.category_option_combo.as_deref()),
-            combo(v.attribute_option_combo.as_deref()),
-            t.organisation_units.id(&v.org_unit),
-        ) else {
-            continue;
+        Ok(self.classify(values, current))
+    }
+
+    fn in_units(&self, mapping: usize, ou: usize) -> bool {
+        self.cx.units.targets_of(mapping).binary_search(&ou).is_ok()
+    }
+
+    /// A stored row as a key of this job's, with the mapping that owns it.
+    fn stored(
+        &self,
+        row: &crate::dhis2::rows::Row<'_>,
+        extra: &FxHashSet<(u32, u32)>,
+    ) -> Option<(Key, u32, Box<str>)> {
+        if row.deleted == Some(true) {
+            return None;
+        }
+        let t = self.cx.target;
+        let combo = |uid: Option<&str>| -> Option<u32> {
+            match uid {
+                None => Some(0),
+                Some(u) => {
+                    let i = t.category_option_combos.id(u)?;
+                    Some(combo_part((Some(i) != t.default_coc()).then_some(i)))
+                }
+            }
         };
-        let Some(&m) = targets.get(&(de, coc, aoc)) else {
-            continue;
-        };
-        let Some(period) =
-            crate::period::Period::parse(&v.period).filter(|p| plan.is_planned(m, p))
-        else {
-            continue;
-        };
-        if !scope.get(&m).is_some_and(|s| s.contains(&ou)) {
-            continue;
+        let de = t.data_elements.id(&row.data_element)? as u32;
+        let (coc, aoc) = (combo(row.coc())?, combo(row.aoc())?);
+        let ou = t.organisation_units.id(&row.org_unit)?;
+        let m = self.lk.mapping_of((de, coc, aoc))?;
+        let period = self
+            .lk
+            .period(&row.period)
+            .filter(|&p| self.lk.is_planned(m, p))?;
+        if !self.in_units(m, ou) && !extra.contains(&(m as u32, ou as u32)) {
+            return None;
         }
         let key = Key {
             de,
             coc,
             aoc,
-            period: period.iso(),
-            ou,
+            period,
+            ou: ou as u32,
         };
-        current.insert(key, (m, v.value.clone().unwrap_or_default()));
+        Some((key, m as u32, row.value.as_deref().unwrap_or("").into()))
     }
 
-    let mut changes = Vec::with_capacity(exported.len());
-    for e in exported {
-        let new = e.row.value.clone().unwrap_or_default();
-        let old = current.remove(&e.key).map(|(_, v)| v);
-        let class = match &old {
-            None if is_zero(&new) && zero_dropped(t, e.key.de) => Class::Unchanged,
-            None => Class::New,
-            Some(o) if same_value(o, &new) => Class::Unchanged,
-            Some(_) => Class::Changed,
-        };
-        changes.push(Change {
-            key: e.key.clone(),
-            mapping: e.mapping,
-            class,
-            old,
-            new: Some(new),
-            row: e.row.clone(),
-        });
-    }
-    // What remains is stored but no longer exported.
-    let ou_scheme = &cx.config.mapping.org_unit_id_scheme;
-    let mut stale_keys: Vec<(Key, (usize, String))> = current.into_iter().collect();
-    stale_keys.sort_by(|a, b| a.0.cmp(&b.0));
-    for (key, (m, old)) in stale_keys {
-        let mapping = &cx.mappings[m];
-        // Already what `stale = "zero"` makes of it: nothing to do, run after run.
-        if stale == Stale::Zero && is_zero(&old) {
-            continue;
+    fn classify(
+        &self,
+        exported: &[Exported],
+        mut current: FxHashMap<Key, (u32, Box<str>)>,
+    ) -> Vec<Change> {
+        let t = self.cx.target;
+        let mut changes = Vec::with_capacity(exported.len());
+        for e in exported {
+            let old = current.remove(&e.key).map(|(_, v)| v);
+            let class = match &old {
+                None if is_zero(&e.value) && zero_dropped(t, e.key.de as usize) => Class::Unchanged,
+                None => Class::New,
+                Some(o) if same_value(o, &e.value) => Class::Unchanged,
+                Some(_) => Class::Changed,
+            };
+            changes.push(Change {
+                key: e.key,
+                mapping: e.mapping,
+                class,
+                old,
+                new: Some(e.value.clone()),
+            });
         }
-        let Some(org_unit) = identifier(&t.organisation_units[key.ou], ou_scheme) else {
-            continue;
-        };
-        // "zero" writes 0 where the data element can hold it; where it cannot
-        // (positive integers), the value is deleted instead.
-        let value: Option<String> = (stale == Stale::Zero
-            && t.data_elements[key.de].value_type.as_deref() != Some("INTEGER_POSITIVE"))
-        .then(|| "0".to_string());
-        changes.push(Change {
-            row: DataValue {
-                data_element: mapping.de.clone(),
-                period: key.period.clone(),
-                org_unit,
-                category_option_combo: mapping.coc.clone(),
-                attribute_option_combo: mapping.aoc.clone(),
-                value: value.clone(),
-                comment: None,
-                deleted: None,
-            },
-            new: value.clone(),
-            key,
-            mapping: m,
-            class: Class::Stale,
-            old: Some(old),
-        });
+        // What remains is stored but no longer exported.
+        let ou_scheme = &self.cx.config.mapping.org_unit_id_scheme;
+        for (key, (m, old)) in current {
+            // Already what `stale = "zero"` makes of it: nothing to do, run after run.
+            if self.stale == Stale::Zero && is_zero(&old) {
+                continue;
+            }
+            if identifier(&t.organisation_units[key.ou as usize], ou_scheme).is_none() {
+                continue;
+            }
+            // "zero" writes 0 where the data element can hold it; where it cannot
+            // (positive integers), the value is deleted instead.
+            let new = (self.stale == Stale::Zero
+                && t.data_elements[key.de as usize].value_type.as_deref()
+                    != Some("INTEGER_POSITIVE"))
+            .then(|| "0".into());
+            changes.push(Change {
+                key,
+                mapping: m,
+                class: Class::Stale,
+                old: Some(old),
+                new,
+            });
+        }
+        changes.sort_by_key(|c| c.key);
+        changes
     }
-    changes.sort_by(|a, b| a.key.cmp(&b.key));
-    changes
+}
+
+/// The row a change imports, under the job's id schemes (identifiers as the export
+/// wrote them).
+pub fn row(
+    cx: &Job<'_>,
+    lk: &Lookups,
+    key: &Key,
+    mapping: usize,
+    value: Option<&str>,
+) -> crate::dhis2::data::DataValue {
+    let m = &cx.mappings[mapping];
+    let ou = &cx.target.organisation_units[key.ou as usize];
+    crate::dhis2::data::DataValue {
+        data_element: m.de.clone(),
+        period: lk.isos[key.period as usize].clone(),
+        org_unit: identifier(ou, &cx.config.mapping.org_unit_id_scheme)
+            .unwrap_or_else(|| ou.id.clone()),
+        category_option_combo: m.coc.clone(),
+        attribute_option_combo: m.aoc.clone(),
+        value: value.map(str::to_string),
+        comment: None,
+        deleted: None,
+    }
 }

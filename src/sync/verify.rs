@@ -2,133 +2,149 @@
 //! mapped PI of its request (a PI's own UID in `dataElement` is a leak), name a planned
 //! period, an org unit the target knows and has assigned to the data element's data set,
 //! hold a value the data element's type accepts, and be the only value for its key.
+//!
+//! Rows are verified as they are read, into compact records; the one check that needs
+//! all values at once (one value per key) runs per bucket (`duplicates`): two values for
+//! one key share their org unit, hence their bucket.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
-use crate::dhis2::data::DataValue;
+use crate::dhis2::rows::{Row, for_each_row};
+use crate::diagnostic::ObjectRef;
 use crate::job::Job;
-use crate::job::Mapping;
 use crate::model::Identifiable;
-use crate::period::Period;
 
-use super::issue::{IssueKind, SyncIssue};
-use super::plan::Plan;
+use super::issue::{IssueKind, IssueLog, SyncIssue};
+use super::lookups::{Key, Lookups};
 use super::values::{Rejection, normalise};
 
-/// A data value key in the target: indices into the target's collections, the default
-/// option combo as `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    pub de: usize,
-    pub coc: Option<usize>,
-    pub aoc: Option<usize>,
-    pub period: String,
-    pub ou: usize,
-}
-
-/// A verified value: its key, the mapping that produced it, and the row to import
-/// (identifiers as exported, under the job's schemes; value normalised).
-#[derive(Debug, Clone)]
+/// A verified value: its key, the mapping that produced it, its normalised value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exported {
     pub key: Key,
-    pub mapping: usize,
-    pub row: DataValue,
+    pub mapping: u32,
+    pub value: Box<str>,
 }
 
-/// What verification produced.
+/// What verification counted besides the values.
 #[derive(Debug, Default)]
 pub struct Verified {
-    pub values: Vec<Exported>,
-    pub issues: Vec<SyncIssue>,
+    pub issues: IssueLog,
     /// Zeros a positive-integer data element cannot hold, left out.
     pub skipped_zeros: usize,
     /// Rows without a value, left out.
     pub empty: usize,
+    /// Rows read.
+    pub rows: usize,
+}
+
+impl Verified {
+    pub fn add(&mut self, other: Verified) {
+        self.issues.extend(other.issues);
+        self.skipped_zeros += other.skipped_zeros;
+        self.empty += other.empty;
+        self.rows += other.rows;
+    }
+}
+
+/// The mappings a request asked for, by the target they send and by PI UID (a leak).
+pub struct Request<'a> {
+    by_target: FxHashMap<(&'a str, Option<&'a str>, Option<&'a str>), usize>,
+    by_uid: FxHashMap<&'a str, usize>,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(cx: &'a Job<'a>, mappings: &[usize]) -> Self {
+        let pis = &cx.source.program_indicators;
+        Request {
+            by_target: mappings
+                .iter()
+                .map(|&m| {
+                    let mp = &cx.mappings[m];
+                    ((mp.de.as_str(), mp.coc.as_deref(), mp.aoc.as_deref()), m)
+                })
+                .collect(),
+            by_uid: mappings
+                .iter()
+                .map(|&m| (pis[cx.mappings[m].pi].id.as_str(), m))
+                .collect(),
+        }
+    }
 }
 
 /// Checks rows against the job.
 pub struct Verifier<'a> {
     cx: &'a Job<'a>,
-    plan: &'a Plan,
-    seen: HashMap<Key, usize>,
+    lk: &'a Lookups,
     pub out: Verified,
 }
 
 impl<'a> Verifier<'a> {
-    pub fn new(cx: &'a Job<'a>, plan: &'a Plan) -> Self {
+    pub fn new(cx: &'a Job<'a>, lk: &'a Lookups) -> Self {
         Verifier {
             cx,
-            plan,
-            seen: HashMap::new(),
+            lk,
             out: Verified::default(),
         }
     }
 
-    fn pi(&self, mapping: usize) -> crate::diagnostic::ObjectRef {
+    fn pi(&self, mapping: usize) -> ObjectRef {
         self.cx.pi_ref(&self.cx.mappings[mapping])
     }
 
-    /// Verify the rows of one request that asked for `mappings`.
-    pub fn rows(&mut self, mappings: &[usize], rows: Vec<DataValue>) {
+    /// Verify the rows of a response to a request that asked for `mappings`, handing
+    /// each verified value to `sink`.
+    pub fn body(
+        &mut self,
+        mappings: &[usize],
+        body: &[u8],
+        sink: &mut dyn FnMut(Exported),
+    ) -> Result<usize, serde_json::Error> {
+        let request = Request::new(self.cx, mappings);
+        for_each_row(body, |row| self.check(&request, &row, sink))
+    }
+
+    /// Verify one row of a response to `request`.
+    pub fn check(&mut self, request: &Request<'_>, row: &Row<'_>, sink: &mut dyn FnMut(Exported)) {
         let cx = self.cx;
-        let pis = &cx.source.program_indicators;
-        let by_target: HashMap<(&str, Option<&str>, Option<&str>), usize> = mappings
-            .iter()
-            .map(|&m| {
-                let mp: &Mapping = &cx.mappings[m];
-                ((mp.de.as_str(), mp.coc.as_deref(), mp.aoc.as_deref()), m)
-            })
-            .collect();
-        let by_uid: HashMap<&str, usize> = mappings
-            .iter()
-            .map(|&m| (pis[cx.mappings[m].pi].id.as_str(), m))
-            .collect();
-        for row in rows {
-            let key = (
-                row.data_element.as_str(),
-                row.category_option_combo
-                    .as_deref()
-                    .filter(|c| !c.is_empty()),
-                row.attribute_option_combo
-                    .as_deref()
-                    .filter(|c| !c.is_empty()),
-            );
-            match by_target.get(&key) {
-                Some(&m) => self.row(m, row),
-                None => match by_uid.get(row.data_element.as_str()) {
-                    Some(&m) => self.out.issues.push(
-                        SyncIssue::new(
-                            IssueKind::UidLeak,
-                            format!(
-                                "program indicator {} was exported under its own UID instead of its data element `{}`",
-                                cx.pi_label(&cx.mappings[m]),
-                                cx.mappings[m].de
-                            ),
-                            "the source did not apply the mapping attribute to this PI: check that the attribute value is set on the PI in the source and that analytics tables were regenerated after the change",
-                        )
-                        .object(self.pi(m)),
-                    ),
-                    None => self.out.issues.push(SyncIssue::new(
-                        IssueKind::UnknownTarget,
+        self.out.rows += 1;
+        let key = (&*row.data_element, row.coc(), row.aoc());
+        match request.by_target.get(&key) {
+            Some(&m) => self.row(m, row, sink),
+            None => match request.by_uid.get(key.0) {
+                Some(&m) => self.out.issues.push(
+                    SyncIssue::new(
+                        IssueKind::UidLeak,
                         format!(
-                            "the export holds data element `{}` (category option combo `{}`, attribute option combo `{}`), which no mapped program indicator of the request sends",
-                            key.0,
-                            key.1.unwrap_or(""),
-                            key.2.unwrap_or("")
+                            "program indicator {} was exported under its own UID instead of its data element `{}`",
+                            cx.pi_label(&cx.mappings[m]),
+                            cx.mappings[m].de
                         ),
-                        "the source's metadata changed since it was checked, or analytics answered for other items; run the sync again",
-                    )),
-                },
-            }
+                        "the source did not apply the mapping attribute to this PI: check that the attribute value is set on the PI in the source and that analytics tables were regenerated after the change",
+                    )
+                    .object(self.pi(m)),
+                ),
+                None => self.out.issues.push(SyncIssue::new(
+                    IssueKind::UnknownTarget,
+                    format!(
+                        "the export holds data element `{}` (category option combo `{}`, attribute option combo `{}`), which no mapped program indicator of the request sends",
+                        key.0,
+                        key.1.unwrap_or(""),
+                        key.2.unwrap_or("")
+                    ),
+                    "the source's metadata changed since it was checked, or analytics answered for other items; run the sync again",
+                )),
+            },
         }
     }
 
-    fn row(&mut self, m: usize, mut row: DataValue) {
+    fn row(&mut self, m: usize, row: &Row<'_>, sink: &mut dyn FnMut(Exported)) {
         let cx = self.cx;
         let t = cx.target;
         let mapping = &cx.mappings[m];
         // Only when the check was told to ignore it can a mapping's target not resolve.
-        let Some(key_base) = mapping.key(t) else {
+        let Some((de, _, _)) = self.lk.targets[m] else {
             self.out.issues.push(
                 SyncIssue::new(
                     IssueKind::UnknownTarget,
@@ -145,7 +161,7 @@ impl<'a> Verifier<'a> {
             );
             return;
         };
-        let de = key_base.0;
+        let de = de as usize;
         let de_obj = &t.data_elements[de];
         if row.deleted == Some(true) {
             self.out.issues.push(
@@ -164,13 +180,16 @@ impl<'a> Verifier<'a> {
             );
             return;
         }
-        let Some(raw) = row.value.clone() else {
+        let Some(raw) = row.value.as_deref() else {
             self.out.empty += 1;
             return;
         };
         // Period: valid, and planned for this mapping.
-        let period = Period::parse(&row.period).filter(|p| self.plan.is_planned(m, p));
-        let Some(period) = period else {
+        let Some(period) = self
+            .lk
+            .period(&row.period)
+            .filter(|&p| self.lk.is_planned(m, p))
+        else {
             self.out.issues.push(
                 SyncIssue::new(
                     IssueKind::UnexpectedPeriod,
@@ -199,17 +218,13 @@ impl<'a> Verifier<'a> {
                     "import the org unit into the target, or narrow `sync.org_units` / the program's org units",
                 )
                 .object(self.pi(m))
-                .object(crate::diagnostic::ObjectRef::unnamed("organisationUnit", row.org_unit.clone())),
+                .object(ObjectRef::unnamed("organisationUnit", row.org_unit.to_string())),
             );
             return;
         };
-        let sets: Vec<usize> = cx
-            .graph
-            .data_sets_of(de)
-            .into_iter()
-            .filter(|&ds| t.data_sets[ds].period_type.as_deref() == Some(period.ptype.name()))
-            .collect();
-        if !sets.is_empty() && !sets.iter().any(|&ds| cx.target.is_assigned(ds, ou)) {
+        let ptype = self.lk.ptype(period);
+        let sets = self.lk.data_sets(m, ptype);
+        if !sets.is_empty() && !sets.iter().any(|&ds| t.is_assigned(ds, ou)) {
             let ou_obj = &t.organisation_units[ou];
             let mut issue = SyncIssue::new(
                 IssueKind::UnassignedOrgUnit,
@@ -218,21 +233,21 @@ impl<'a> Verifier<'a> {
                     cx.pi_label(mapping),
                     ou_obj.name(),
                     ou_obj.id(),
-                    period.ptype,
+                    ptype,
                     mapping.de
                 ),
                 "assign the data set to the org unit in the target, or narrow `sync.org_units` / the program's org units",
             )
             .object(self.pi(m))
-            .object(crate::diagnostic::ObjectRef::of(ou_obj));
-            for &ds in &sets {
+            .object(ObjectRef::of(ou_obj));
+            for &ds in sets {
                 issue = issue.object(cx.data_set_ref(ds));
             }
             self.out.issues.push(issue);
             return;
         }
         // Value: what the data element's type accepts.
-        let value = match normalise(&raw, de_obj.value_type.as_deref()) {
+        let value = match normalise(raw, de_obj.value_type.as_deref()) {
             Ok(v) => v,
             Err(Rejection::ZeroNotAllowed) => {
                 self.out.skipped_zeros += 1;
@@ -264,38 +279,43 @@ impl<'a> Verifier<'a> {
                 return;
             }
         };
-        let key = Key {
-            de,
-            coc: key_base.1,
-            aoc: key_base.2,
-            period: period.iso(),
-            ou,
-        };
-        if let Some(&other) = self.seen.get(&key) {
-            let mut issue = SyncIssue::new(
+        if let Some(key) = self.lk.key(m, period, ou) {
+            sink(Exported {
+                key,
+                mapping: m as u32,
+                value: value.into_boxed_str(),
+            });
+        }
+    }
+}
+
+/// Sort a bucket's values by key and mapping, and report keys that hold two values.
+pub fn duplicates(cx: &Job<'_>, lk: &Lookups, values: &mut [Exported], issues: &mut IssueLog) {
+    values.sort_unstable_by_key(|v| (v.key, v.mapping));
+    let t = cx.target;
+    let scheme = &cx.config.mapping.org_unit_id_scheme;
+    for pair in values.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.key != b.key {
+            continue;
+        }
+        let (ma, mb) = (a.mapping as usize, b.mapping as usize);
+        let ou = super::reconcile::identifier(&t.organisation_units[a.key.ou as usize], scheme)
+            .unwrap_or_default();
+        issues.push(
+            SyncIssue::new(
                 IssueKind::DuplicateValue,
                 format!(
-                    "two values for data element `{}`, period {}, org unit `{}`: from {} and {}",
-                    mapping.de,
-                    key.period,
-                    row.org_unit,
-                    cx.pi_label(&cx.mappings[other]),
-                    cx.pi_label(mapping)
+                    "two values for data element `{}`, period {}, org unit `{ou}`: from {} and {}",
+                    cx.mappings[mb].de,
+                    lk.isos[a.key.period as usize],
+                    cx.pi_label(&cx.mappings[ma]),
+                    cx.pi_label(&cx.mappings[mb])
                 ),
                 "each data value key can hold one value; give the program indicators distinct category option combos",
-            );
-            issue = issue.object(self.pi(other)).object(self.pi(m));
-            self.out.issues.push(issue);
-            return;
-        }
-        self.seen.insert(key.clone(), m);
-        row.value = Some(value);
-        row.comment = None;
-        row.period = key.period.clone();
-        self.out.values.push(Exported {
-            key,
-            mapping: m,
-            row,
-        });
+            )
+            .object(cx.pi_ref(&cx.mappings[ma]))
+            .object(cx.pi_ref(&cx.mappings[mb])),
+        );
     }
 }

@@ -1,0 +1,274 @@
+//! Data value rows read straight from a response body (`{"dataValues": [...]}`, the
+//! analytics export and `GET /api/dataValueSets`), borrowed from the body and handed
+//! over one at a time: a million values never exist as a million owned rows.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserializer as _;
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// One data value as written; absent or empty COC/AOC mean the default combo.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row<'a> {
+    pub data_element: Cow<'a, str>,
+    pub period: Cow<'a, str>,
+    pub org_unit: Cow<'a, str>,
+    pub category_option_combo: Option<Cow<'a, str>>,
+    pub attribute_option_combo: Option<Cow<'a, str>>,
+    pub value: Option<Cow<'a, str>>,
+    /// Only on reads with `includeDeleted`, and in hand-edited files.
+    pub deleted: Option<bool>,
+}
+
+impl Row<'_> {
+    pub fn coc(&self) -> Option<&str> {
+        self.category_option_combo
+            .as_deref()
+            .filter(|c| !c.is_empty())
+    }
+
+    pub fn aoc(&self) -> Option<&str> {
+        self.attribute_option_combo
+            .as_deref()
+            .filter(|c| !c.is_empty())
+    }
+}
+
+/// Call `f` for every row of a `{"dataValues": [...]}` body, in order; other properties
+/// are skipped, and a body without `dataValues` has no rows. Returns the row count.
+pub fn for_each_row<'a>(
+    body: &'a [u8],
+    mut f: impl FnMut(Row<'a>),
+) -> Result<usize, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let n = de.deserialize_map(Body(&mut f))?;
+    de.end()?;
+    Ok(n)
+}
+
+/// As `for_each_row`, reading the body from `input` as it comes (a file of any size);
+/// the rows own their text.
+pub fn for_each_row_in(
+    input: impl std::io::Read,
+    mut f: impl FnMut(Row<'static>),
+) -> Result<usize, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_reader(input);
+    let n = de.deserialize_map(Body(&mut f))?;
+    de.end()?;
+    Ok(n)
+}
+
+struct Body<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Body<'_, F> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with `dataValues`")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "dataValues" {
+                n += map.next_value_seed(Rows(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(n)
+    }
+}
+
+struct Rows<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(Row<'de>)> DeserializeSeed<'de> for Rows<'_, F> {
+    type Value = usize;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Rows<'_, F> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of data values")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        while let Some(row) = seq.next_element_seed(RowSeed)? {
+            (self.0)(row);
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+struct RowSeed;
+
+impl<'de> DeserializeSeed<'de> for RowSeed {
+    type Value = Row<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Row<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowSeed {
+    type Value = Row<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a data value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row<'de>, A::Error> {
+        let mut row = Row::default();
+        let (mut de, mut pe, mut ou) = (false, false, false);
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "dataElement" => {
+                    row.data_element = map.next_value::<Text<'de>>()?.0;
+                    de = true;
+                }
+                "period" => {
+                    row.period = map.next_value::<Text<'de>>()?.0;
+                    pe = true;
+                }
+                "orgUnit" => {
+                    row.org_unit = map.next_value::<Text<'de>>()?.0;
+                    ou = true;
+                }
+                "categoryOptionCombo" => {
+                    row.category_option_combo = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0)
+                }
+                "attributeOptionCombo" => {
+                    row.attribute_option_combo = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0)
+                }
+                "value" => row.value = map.next_value::<Lenient<'de>>()?.0,
+                "deleted" => row.deleted = map.next_value::<Option<bool>>()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        for (seen, name) in [(de, "dataElement"), (pe, "period"), (ou, "orgUnit")] {
+            if !seen {
+                return Err(A::Error::missing_field(name));
+            }
+        }
+        Ok(row)
+    }
+}
+
+/// A string, borrowed from the body unless it holds escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(v)))
+    }
+}
+
+/// DHIS2 writes values as strings; numbers and booleans are read as their JSON text.
+struct Lenient<'a>(Option<Cow<'a, str>>);
+
+impl<'de> serde::Deserialize<'de> for Lenient<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LenientVisitor)
+    }
+}
+
+struct LenientVisitor;
+
+impl<'de> Visitor<'de> for LenientVisitor {
+    type Value = Lenient<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value (string, number or boolean)")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(Some(Cow::Borrowed(v))))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(Some(Cow::Owned(v))))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Lenient<'de>, E> {
+        // As serde_json writes the number (`12.0`).
+        let text = serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string());
+        Ok(Lenient(Some(Cow::Owned(text))))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(Some(Cow::Borrowed(if v {
+            "true"
+        } else {
+            "false"
+        }))))
+    }
+    fn visit_unit<E>(self) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(None))
+    }
+    fn visit_none<E>(self) -> Result<Lenient<'de>, E> {
+        Ok(Lenient(None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(body: &str) -> Result<Vec<Row<'static>>, serde_json::Error> {
+        let mut out = Vec::new();
+        let body: &'static str = Box::leak(body.to_string().into_boxed_str());
+        for_each_row(body.as_bytes(), |r| out.push(r))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn values_read_with_explicit_nulls_numbers_and_escapes() {
+        let r = rows(
+            r#"{"dataValues":[{"dataElement":"a","period":"202401","orgUnit":"o\u0031","categoryOptionCombo":null,
+                "attributeOptionCombo":"","value":12,"storedBy":null,"comment":null,"followup":false},
+                {"dataElement":"b","period":"202401","orgUnit":"o","value":12.0,"deleted":true},
+                {"dataElement":"c","period":"202401","orgUnit":"o","value":null}], "pager": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].org_unit, "o1");
+        assert_eq!(r[0].value.as_deref(), Some("12"));
+        assert_eq!((r[0].coc(), r[0].aoc()), (None, None));
+        assert_eq!(r[1].value.as_deref(), Some("12.0"));
+        assert_eq!(r[1].deleted, Some(true));
+        assert_eq!(r[2].value, None);
+        assert!(matches!(r[0].data_element, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn bodies_without_values_and_broken_rows() {
+        assert_eq!(rows(r#"{"pager":{}}"#).unwrap().len(), 0);
+        assert!(rows(r#"{"dataValues":[{"period":"202401","orgUnit":"o"}]}"#).is_err());
+        assert!(rows(r#"{"dataValues":[]} x"#).is_err());
+        assert!(rows(r#"[]"#).is_err());
+    }
+}
