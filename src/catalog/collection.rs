@@ -135,6 +135,8 @@ impl<T: Identifiable> Collection<T> {
     pub fn new(items: Option<Vec<T>>) -> Self {
         let present = items.is_some();
         let mut items = items.unwrap_or_default();
+        // A parsed list keeps the capacity it grew to: up to twice what it holds.
+        items.shrink_to_fit();
         items.sort_by(|a, b| a.id().cmp(b.id()));
         let by_id = IdIndex::build(items.iter().map(|o| o.id()));
         let mut by_code: FxHashMap<Box<str>, u32> = FxHashMap::default();

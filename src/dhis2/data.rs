@@ -3,7 +3,7 @@
 //! (`GET /api/dataValueSets`, §7.1), importing them (`POST /api/dataValueSets`, §6),
 //! completing data sets (§7.2) and sending messages (§7.3).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::client::Client;
 use super::error::RemoteError;
@@ -11,25 +11,20 @@ use super::import::{ImportSummary, parse_summary};
 use super::version::Version;
 use crate::idscheme::IdScheme;
 
-/// A data value as DHIS2 writes it (analytics export, dataValueSets read) and reads it
-/// (import payload). Absent COC/AOC mean the default combo.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+/// A data value to import, its identifiers borrowed (from the catalogs and the run's
+/// changes). Absent COC/AOC mean the default combo; values read come as `rows::Row`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DataValue {
-    pub data_element: String,
-    pub period: String,
-    pub org_unit: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category_option_combo: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attribute_option_combo: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    /// Only on reads with `includeDeleted`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
+pub struct DataValue<'a> {
+    pub data_element: &'a str,
+    pub period: &'a str,
+    pub org_unit: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_option_combo: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute_option_combo: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<&'a str>,
 }
 
 /// One analytics export request: PIs × periods × org units.
@@ -128,13 +123,13 @@ impl ImportOptions {
 #[derive(Serialize)]
 struct Payload<'a> {
     #[serde(rename = "dataValues")]
-    data_values: &'a [DataValue],
+    data_values: &'a [DataValue<'a>],
 }
 
 /// Import one chunk of values; the summary of either answer shape.
 pub fn import(
     client: &Client,
-    values: &[DataValue],
+    values: &[DataValue<'_>],
     opts: &ImportOptions,
 ) -> Result<ImportSummary, RemoteError> {
     post_summary(

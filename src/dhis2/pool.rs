@@ -50,29 +50,33 @@ where
 /// result to `consume` on the calling thread as it comes (in completion order). At most
 /// `workers` results wait at a time. The first error, of `f` or of `consume`, stops new
 /// work and is returned once the running jobs are done.
-pub fn for_each_bounded<T, R, E, F, C>(
-    items: Vec<T>,
+pub fn for_each_bounded<T, I, R, E, F, C>(
+    items: I,
     workers: usize,
     f: F,
     mut consume: C,
 ) -> Result<(), E>
 where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Send,
     T: Send,
     R: Send,
     E: Send,
     F: Fn(T) -> Result<R, E> + Sync,
     C: FnMut(R) -> Result<(), E>,
 {
-    let workers = workers.max(1).min(items.len().max(1));
+    let mut items = items.into_iter();
+    let workers = workers.max(1);
     if workers <= 1 {
         for item in items {
             consume(f(item)?)?;
         }
         return Ok(());
     }
-    let queue: Mutex<VecDeque<T>> = Mutex::new(items.into_iter().collect());
+    // Items are taken from the iterator as workers come for them.
+    let queue: Mutex<&mut I::IntoIter> = Mutex::new(&mut items);
     let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::sync_channel::<Result<R, E>>(workers);
+    let (tx, rx) = mpsc::sync_channel::<Result<R, E>>(1);
     std::thread::scope(|s| {
         for _ in 0..workers {
             let tx = tx.clone();
@@ -80,7 +84,7 @@ where
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let next = match queue.lock() {
-                        Ok(mut q) => q.pop_front(),
+                        Ok(mut q) => q.next(),
                         Err(_) => None,
                     };
                     let Some(item) = next else { break };
@@ -129,7 +133,7 @@ mod tests {
     fn results_are_consumed_as_they_come_and_errors_stop_the_rest() {
         let mut seen = Vec::new();
         let r: Result<(), String> = for_each_bounded(
-            (0..50).collect(),
+            0..50u32,
             4,
             |i: u32| Ok(i * 2),
             |v| {
@@ -142,7 +146,7 @@ mod tests {
         assert_eq!(seen, (0..50).map(|i| i * 2).collect::<Vec<_>>());
         let ran = std::sync::atomic::AtomicUsize::new(0);
         let r: Result<(), String> = for_each_bounded(
-            (0..1000).collect(),
+            0..1000u32,
             3,
             |i: u32| {
                 ran.fetch_add(1, Ordering::SeqCst);

@@ -248,7 +248,7 @@ fn expand(source: &Catalog, items: &[Spanned<String>]) -> (Vec<String>, Vec<Stri
             }
             let path = ou.path.as_deref().unwrap_or("");
             if roots.is_empty() || path.split('/').any(|seg| roots.contains(&seg)) {
-                ids.insert(ou.id.clone());
+                ids.insert(ou.id.to_string());
             }
         }
     }

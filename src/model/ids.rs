@@ -139,7 +139,7 @@ impl<'de> Visitor<'de> for Reference<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = false;
-        while let Some(is_id) = map.next_key_seed(KeyIsId)? {
+        while let Some(is_id) = map.next_key_seed(KeyIs("id"))? {
             if is_id && !seen {
                 map.next_value_seed(Push(&mut *self.0))?;
                 seen = true;
@@ -154,22 +154,23 @@ impl<'de> Visitor<'de> for Reference<'_> {
     }
 }
 
-struct KeyIsId;
+/// Reads a property name and says whether it is the one looked for, without copying it.
+pub struct KeyIs(pub &'static str);
 
-impl<'de> DeserializeSeed<'de> for KeyIsId {
+impl<'de> DeserializeSeed<'de> for KeyIs {
     type Value = bool;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for KeyIsId {
+impl<'de> Visitor<'de> for KeyIs {
     type Value = bool;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a property name")
     }
     fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<bool, E> {
-        Ok(key == "id")
+        Ok(key == self.0)
     }
 }
 

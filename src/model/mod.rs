@@ -12,7 +12,7 @@ mod load;
 mod objects;
 mod snapshot;
 
-pub use ids::IdList;
+pub use ids::{IdList, KeyIs};
 pub use load::{LoadError, load_metadata_file, parse_metadata};
 pub use objects::*;
 pub use snapshot::write_snapshot;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use compact_str::CompactString;
+
 use super::IdList;
 
 /// A reference to another object: `{"id": "..."}`.
@@ -282,19 +284,19 @@ identifiable!(DataSet, "dataSet");
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganisationUnit {
-    pub id: String,
+    // Inline strings: a national hierarchy holds hundreds of thousands of org units,
+    // and their UIDs, names and codes rarely pass 24 bytes.
+    pub id: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// `/rootUid/.../thisUid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<Box<str>>,
     /// Root = 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<Ref>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attribute_values: Vec<AttributeValue>,
 }

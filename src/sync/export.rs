@@ -67,7 +67,8 @@ fn chunks<T: Clone>(
     out
 }
 
-/// The requests for one period group: every chunk of PIs × periods × org units.
+/// The requests for one period group: every chunk of PIs × periods × org units, made
+/// as they are asked for (a national job has hundreds of them), and how many there are.
 pub fn requests(
     mappings: &[(usize, String)],
     periods: &[String],
@@ -75,8 +76,7 @@ pub fn requests(
     attribute: Option<&str>,
     org_unit_scheme: &IdScheme,
     c: Chunking,
-) -> Vec<Request> {
-    let mut out = Vec::new();
+) -> (usize, impl Iterator<Item = Request> + Send + use<>) {
     let pi_chunks = chunks(mappings, c.pis, c.max_dimension_chars, |(_, pi)| pi.len());
     let pe_chunks = chunks(periods, c.periods, c.max_dimension_chars, String::len);
     // Only UIDs are split; levels, groups and user org units go with every chunk, since
@@ -94,23 +94,29 @@ pub fn requests(
             })
             .collect()
     };
-    for pis in &pi_chunks {
-        for pe in &pe_chunks {
-            for ou in &ou_chunks {
-                out.push(Request {
-                    query: ExportQuery {
-                        dx: pis.iter().map(|(_, pi)| pi.clone()).collect(),
-                        pe: pe.clone(),
-                        ou: ou.clone(),
-                        attribute: attribute.map(str::to_string),
-                        org_unit_scheme: org_unit_scheme.clone(),
-                    },
-                    mappings: pis.iter().map(|(m, _)| *m).collect(),
-                });
-            }
+    let count = pi_chunks.len() * pe_chunks.len() * ou_chunks.len();
+    let attribute = attribute.map(str::to_string);
+    let scheme = org_unit_scheme.clone();
+    let (np, ne, no) = (pi_chunks.len(), pe_chunks.len(), ou_chunks.len());
+    let iter = (0..count).map(move |i| {
+        let (pis, pe, ou) = (
+            &pi_chunks[i / (ne * no)],
+            &pe_chunks[(i / no) % ne],
+            &ou_chunks[i % no],
+        );
+        let _ = np;
+        Request {
+            query: ExportQuery {
+                dx: pis.iter().map(|(_, pi)| pi.clone()).collect(),
+                pe: pe.clone(),
+                ou: ou.clone(),
+                attribute: attribute.clone(),
+                org_unit_scheme: scheme.clone(),
+            },
+            mappings: pis.iter().map(|(m, _)| *m).collect(),
         }
-    }
-    out
+    });
+    (count, iter)
 }
 
 /// Where exports come from (a live instance, or a benchmark).
@@ -144,7 +150,7 @@ pub fn run(
     source: &dyn Source,
     cx: &Job<'_>,
     lk: &Lookups,
-    requests: Vec<Request>,
+    requests: impl Iterator<Item = Request> + Send,
     progress: &(dyn Fn() + Sync),
     consume: &mut dyn FnMut(Vec<Exported>, Verified) -> Result<(), Error>,
 ) -> Result<(), Error> {
@@ -153,7 +159,8 @@ pub fn run(
         source.concurrency(),
         |r: Request| -> Result<(Vec<Exported>, Verified), Error> {
             let (url, body) = source.export(&r.query)?;
-            let mut values = Vec::new();
+            // About one value per 150 bytes of body: one allocation, not a doubling series.
+            let mut values = Vec::with_capacity(body.len() / 150);
             let mut verifier = Verifier::new(cx, lk);
             verifier
                 .body(&r.mappings, &body, &mut |v| values.push(v))
@@ -191,7 +198,10 @@ mod tests {
         let pes = vec!["202401".to_string()];
         let mut ous: Vec<String> = (0..250).map(|i| format!("o{i:010}")).collect();
         ous.push("LEVEL-4".into());
-        let r = requests(&maps, &pes, &ous, None, &IdScheme::Uid, Chunking::default());
+        let r: Vec<Request> =
+            requests(&maps, &pes, &ous, None, &IdScheme::Uid, Chunking::default())
+                .1
+                .collect();
         assert_eq!(r.len(), 3);
         assert!(
             r.iter()
@@ -210,7 +220,9 @@ mod tests {
             periods: 2,
             ..Chunking::default()
         };
-        let r = requests(&maps, &pes, &ous, Some("vudyDP7jUy5"), &IdScheme::Uid, c);
+        let (n, r) = requests(&maps, &pes, &ous, Some("vudyDP7jUy5"), &IdScheme::Uid, c);
+        let r: Vec<Request> = r.collect();
+        assert_eq!(n, r.len());
         assert_eq!(r.len(), 3 * 2);
         let covered: usize = r.iter().map(|q| q.query.dx.len() * q.query.pe.len()).sum();
         assert_eq!(covered, 5 * 3);

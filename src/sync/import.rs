@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::dhis2::Client;
 use crate::dhis2::data::{DataValue, ImportOptions, Registration, complete, import};
 use crate::dhis2::import::{ImportCount, ImportSummary};
+use crate::dhis2::{Client, RemoteError};
 use crate::error::Error;
 use crate::job::Job;
 use crate::model::Identifiable;
@@ -75,7 +75,7 @@ impl From<ImportCount> for Counts {
 
 /// The rows of a chunk a conflict concerns: its indexes (2.37+), else the rows with a
 /// field equal to the conflict's object (2.36).
-fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue]) -> Vec<usize> {
+fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue<'_>]) -> Vec<usize> {
     if !conflict.indexes.is_empty() {
         return conflict
             .indexes
@@ -93,9 +93,9 @@ fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue]) -> V
             r.data_element == object
                 || r.org_unit == object
                 || r.period == object
-                || r.category_option_combo.as_deref() == Some(object)
-                || r.attribute_option_combo.as_deref() == Some(object)
-                || r.value.as_deref() == Some(object)
+                || r.category_option_combo == Some(object)
+                || r.attribute_option_combo == Some(object)
+                || r.value == Some(object)
         })
         .map(|(i, _)| i)
         .collect()
@@ -104,7 +104,7 @@ fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue]) -> V
 fn trace(
     cx: &Job<'_>,
     summary: &ImportSummary,
-    rows: &[DataValue],
+    rows: &[DataValue<'_>],
     owners: &[usize],
 ) -> (usize, Vec<SyncIssue>) {
     let mut total = 0;
@@ -139,12 +139,31 @@ fn trace(
     (total, issues)
 }
 
+/// Where imports go (a live instance, or a benchmark).
+pub trait Importer {
+    fn import(
+        &self,
+        rows: &[DataValue<'_>],
+        opts: &ImportOptions,
+    ) -> Result<ImportSummary, RemoteError>;
+}
+
+impl Importer for Client {
+    fn import(
+        &self,
+        rows: &[DataValue<'_>],
+        opts: &ImportOptions,
+    ) -> Result<ImportSummary, RemoteError> {
+        import(self, rows, opts)
+    }
+}
+
 /// Import the changes of the journal in chunks: first every value to write (the job's
 /// strategy), then every value to delete (DELETE); one request at a time (parallel
 /// imports contend for the same rows on the server). `progress(done)` follows the
 /// values sent.
 pub fn run(
-    client: &Client,
+    target: &dyn Importer,
     cx: &Job<'_>,
     lk: &Lookups,
     changes: &mut Journal<Change>,
@@ -167,28 +186,26 @@ pub fn run(
             strategy,
             dry_run,
         };
-        let mut rows: Vec<DataValue> = Vec::new();
-        let mut owners: Vec<usize> = Vec::new();
+        let mut chunk_changes: Vec<Change> = Vec::new();
         let mut records = changes.iter().map_err(journal_error)?.peekable();
         while let Some(c) = records.next() {
             let c = c.map_err(journal_error)?;
             if write_of(&c, stale) == Some(write) {
-                rows.push(super::reconcile::row(
-                    cx,
-                    lk,
-                    &c.key,
-                    c.mapping as usize,
-                    c.new.as_deref(),
-                ));
-                owners.push(c.mapping as usize);
+                chunk_changes.push(c);
             }
-            if rows.len() < chunk.max(1) && records.peek().is_some() {
+            if chunk_changes.is_empty()
+                || (chunk_changes.len() < chunk.max(1) && records.peek().is_some())
+            {
                 continue;
             }
-            if rows.is_empty() {
-                continue;
-            }
-            let summary = import(client, &rows, &opts)?;
+            let rows: Vec<DataValue<'_>> = chunk_changes
+                .iter()
+                .map(|c| {
+                    super::reconcile::row(cx, lk, &c.key, c.mapping as usize, c.new.as_deref())
+                })
+                .collect();
+            let owners: Vec<usize> = chunk_changes.iter().map(|c| c.mapping as usize).collect();
+            let summary = target.import(&rows, &opts)?;
             out.requests += 1;
             counts.add(summary.import_count);
             let (n, found) = trace(cx, &summary, &rows, &owners);
@@ -198,8 +215,8 @@ pub fn run(
             }
             done += rows.len();
             progress(done);
-            rows.clear();
-            owners.clear();
+            drop(rows);
+            chunk_changes.clear();
             if summary.aborted() {
                 out.aborted = Some(
                     summary
@@ -227,14 +244,16 @@ fn journal_error(e: std::io::Error) -> Error {
 
 /// The data sets a key reports through: those holding the data element with the
 /// period's type, assigned to the org unit, whose attribute combo holds the AOC.
-pub fn data_sets_for(cx: &Job<'_>, lk: &Lookups, key: &Key) -> Vec<usize> {
+pub fn data_sets_for<'a>(
+    cx: &'a Job<'_>,
+    lk: &'a Lookups,
+    mapping: usize,
+    key: &Key,
+) -> impl Iterator<Item = usize> + 'a {
     let t = cx.target;
-    let Some(mapping) = lk.mapping_of((key.de, key.coc, key.aoc)) else {
-        return Vec::new();
-    };
     let ou = key.ou as usize;
     let aoc = key.aoc();
-    let aoc_fits = |ds: usize| {
+    let aoc_fits = move |ds: usize| {
         let combo = t.data_sets[ds]
             .category_combo
             .as_ref()
@@ -246,19 +265,16 @@ pub fn data_sets_for(cx: &Job<'_>, lk: &Lookups, key: &Key) -> Vec<usize> {
             (Some(_), None) => false,
         }
     };
-    let mut sets: Vec<usize> = lk
-        .data_sets(mapping, lk.ptype(key.period))
+    // Data sets are indexed in id order, so these come sorted by id.
+    lk.data_sets(mapping, lk.ptype(key.period))
         .iter()
         .copied()
-        .filter(|&ds| t.is_assigned(ds, ou) && aoc_fits(ds))
-        .collect();
-    sets.sort_by(|a, b| t.data_sets[*a].id.cmp(&t.data_sets[*b].id));
-    sets
+        .filter(move |&ds| t.is_assigned(ds, ou) && aoc_fits(ds))
 }
 
-/// The data set a key is shown under in the preview.
-pub fn data_set_of(cx: &Job<'_>, lk: &Lookups, key: &Key) -> Option<usize> {
-    data_sets_for(cx, lk, key).first().copied()
+/// The data set a change is shown under in the preview.
+pub fn data_set_of(cx: &Job<'_>, lk: &Lookups, mapping: usize, key: &Key) -> Option<usize> {
+    data_sets_for(cx, lk, mapping, key).next()
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -284,7 +300,7 @@ pub fn complete_data_sets(
         if !matches!(c.class, Class::New | Class::Changed) {
             continue;
         }
-        for ds in data_sets_for(cx, lk, &c.key) {
+        for ds in data_sets_for(cx, lk, c.mapping as usize, &c.key) {
             *counts
                 .entry((ds, c.key.period, c.key.ou, c.key.aoc))
                 .or_default() += 1;
@@ -296,7 +312,7 @@ pub fn complete_data_sets(
         .map(|((ds, period, ou, aoc), _)| Registration {
             data_set: t.data_sets[ds].id.clone(),
             period: lk.isos[period as usize].clone(),
-            organisation_unit: t.organisation_units[ou as usize].id.clone(),
+            organisation_unit: t.organisation_units[ou as usize].id.to_string(),
             attribute_option_combo: aoc
                 .checked_sub(1)
                 .map(|a| t.category_option_combos[a as usize].id().to_string()),
@@ -326,16 +342,14 @@ mod tests {
     use super::*;
     use crate::dhis2::import::Conflict;
 
-    fn row(de: &str, ou: &str) -> DataValue {
+    fn row<'a>(de: &'a str, ou: &'a str) -> DataValue<'a> {
         DataValue {
-            data_element: de.into(),
-            period: "202401".into(),
-            org_unit: ou.into(),
+            data_element: de,
+            period: "202401",
+            org_unit: ou,
             category_option_combo: None,
             attribute_option_combo: None,
-            value: Some("1".into()),
-            comment: None,
-            deleted: None,
+            value: Some("1"),
         }
     }
 

@@ -1,14 +1,61 @@
 //! On-disk journals: the state of a run that must outlive a chunk (verified values,
 //! changes) goes to temporary files as compact records, so memory stays flat however
 //! many values a run moves. Files are removed when the journal is dropped.
+//!
+//! A record is a length and the bytes of `Record::encode`: fixed-width fields, little
+//! endian, then at most one text that runs to the end of the record.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::marker::PhantomData;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tempfile::NamedTempFile;
+
+/// What a journal holds.
+pub trait Record: Sized {
+    fn encode(&self, out: &mut Vec<u8>);
+    /// `None` for bytes that are not a record of this type.
+    fn decode(bytes: &[u8]) -> Option<Self>;
+}
+
+impl Record for String {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        std::str::from_utf8(bytes).ok().map(str::to_string)
+    }
+}
+
+/// Reads fixed-width fields off the front of a record.
+pub struct Fields<'a>(pub &'a [u8]);
+
+impl<'a> Fields<'a> {
+    pub fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+    pub fn u32(&mut self) -> Option<u32> {
+        self.take::<4>().map(u32::from_le_bytes)
+    }
+    pub fn u16(&mut self) -> Option<u16> {
+        self.take::<2>().map(u16::from_le_bytes)
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|b| b[0])
+    }
+    /// A text of `len` bytes.
+    pub fn text(&mut self, len: usize) -> Option<&'a str> {
+        let (head, rest) = self.0.split_at_checked(len)?;
+        self.0 = rest;
+        std::str::from_utf8(head).ok()
+    }
+    /// The rest, as text.
+    pub fn rest(&mut self) -> Option<&'a str> {
+        self.text(self.0.len())
+    }
+}
 
 /// An append-only file of records; read back in order, as often as needed.
 pub struct Journal<T> {
@@ -19,14 +66,14 @@ pub struct Journal<T> {
     _t: PhantomData<T>,
 }
 
-fn corrupt(e: postcard::Error) -> std::io::Error {
+fn corrupt() -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::InvalidData,
-        format!("journal record: {e}"),
+        "a journal record does not read back",
     )
 }
 
-impl<T: Serialize + DeserializeOwned> Journal<T> {
+impl<T: Record> Journal<T> {
     pub fn new() -> std::io::Result<Self> {
         let file = tempfile::Builder::new().prefix("t2a-journal-").tempfile()?;
         let out = Some(BufWriter::with_capacity(1 << 16, file.reopen()?));
@@ -39,10 +86,16 @@ impl<T: Serialize + DeserializeOwned> Journal<T> {
         })
     }
 
-    /// Append a record: its length, then its postcard encoding.
+    /// Append a record: its length, then its encoding.
     pub fn push(&mut self, record: &T) -> std::io::Result<()> {
-        self.buf.clear();
-        let buf = postcard::to_extend(record, std::mem::take(&mut self.buf)).map_err(corrupt)?;
+        self.push_bytes(|buf| record.encode(buf))
+    }
+
+    /// Append a record that `write` encodes straight into the record's buffer.
+    pub fn push_bytes(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        write(&mut buf);
         let out = match self.out.as_mut() {
             Some(o) => o,
             None => {
@@ -81,7 +134,11 @@ impl<T: Serialize + DeserializeOwned> Journal<T> {
 
     /// Every record so far, in memory (for a journal known to be small).
     pub fn read_all(&mut self) -> std::io::Result<Vec<T>> {
-        self.iter()?.collect()
+        let mut out = Vec::with_capacity(self.len);
+        for r in self.iter()? {
+            out.push(r?);
+        }
+        Ok(out)
     }
 }
 
@@ -93,7 +150,7 @@ pub struct Records<T> {
     _t: PhantomData<T>,
 }
 
-impl<T: DeserializeOwned> Iterator for Records<T> {
+impl<T: Record> Iterator for Records<T> {
     type Item = std::io::Result<T>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -109,7 +166,7 @@ impl<T: DeserializeOwned> Iterator for Records<T> {
         if let Err(e) = self.input.read_exact(&mut self.buf) {
             return Some(Err(e));
         }
-        Some(postcard::from_bytes(&self.buf).map_err(corrupt))
+        Some(T::decode(&self.buf).ok_or_else(corrupt))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -123,7 +180,7 @@ pub struct Buckets<T> {
     pub journals: Vec<Journal<T>>,
 }
 
-impl<T: Serialize + DeserializeOwned> Buckets<T> {
+impl<T: Record> Buckets<T> {
     pub fn new(n: usize) -> std::io::Result<Self> {
         Ok(Buckets {
             journals: (0..n.max(1))
@@ -157,17 +214,13 @@ mod tests {
 
     #[test]
     fn records_come_back_in_order_after_more_pushes() {
-        let mut j: Journal<(u32, String)> = Journal::new().unwrap();
-        j.push(&(1, "one".into())).unwrap();
-        j.push(&(2, String::new())).unwrap();
-        assert_eq!(
-            j.read_all().unwrap(),
-            [(1, "one".into()), (2, String::new())]
-        );
-        j.push(&(3, "three".into())).unwrap();
-        let all: Vec<(u32, String)> = j.iter().unwrap().map(Result::unwrap).collect();
-        assert_eq!(all.len(), 3);
-        assert_eq!(all[2], (3, "three".into()));
+        let mut j: Journal<String> = Journal::new().unwrap();
+        j.push(&"one".into()).unwrap();
+        j.push(&String::new()).unwrap();
+        assert_eq!(j.read_all().unwrap(), ["one", ""]);
+        j.push(&"three".into()).unwrap();
+        let all: Vec<String> = j.iter().unwrap().map(Result::unwrap).collect();
+        assert_eq!(all, ["one", "", "three"]);
         let path = j.file.path().to_path_buf();
         drop(j);
         assert!(!path.exists());
@@ -175,11 +228,20 @@ mod tests {
 
     #[test]
     fn buckets_spread_by_index() {
-        let mut b: Buckets<u32> = Buckets::new(3).unwrap();
+        let mut b: Buckets<String> = Buckets::new(3).unwrap();
         for i in 0..10 {
-            b.push(i as usize, &i).unwrap();
+            b.push(i, &i.to_string()).unwrap();
         }
         assert_eq!(b.records(), 10);
-        assert_eq!(b.journals[1].read_all().unwrap(), [1, 4, 7]);
+        assert_eq!(b.journals[1].read_all().unwrap(), ["1", "4", "7"]);
+    }
+
+    #[test]
+    fn fields_read_what_was_written() {
+        let mut f = Fields(&[1, 0, 0, 0, 2, 0, 7, b'h', b'i', b'!']);
+        assert_eq!((f.u32(), f.u16(), f.u8()), (Some(1), Some(2), Some(7)));
+        assert_eq!(f.text(2), Some("hi"));
+        assert_eq!(f.rest(), Some("!"));
+        assert_eq!(f.u32(), None);
     }
 }

@@ -4,7 +4,6 @@
 
 use fixedbitset::FixedBitSet;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
 
 use crate::job::Job;
 use crate::period::{Period, PeriodType};
@@ -13,7 +12,7 @@ use super::plan::Plan;
 
 /// A data value key in the target: indices into the target's collections (COC and AOC
 /// +1, 0 for the default combo) and into the run's periods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     pub de: u32,
     pub coc: u32,
@@ -23,6 +22,24 @@ pub struct Key {
 }
 
 impl Key {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.de.to_le_bytes());
+        out.extend_from_slice(&self.coc.to_le_bytes());
+        out.extend_from_slice(&self.aoc.to_le_bytes());
+        out.extend_from_slice(&self.period.to_le_bytes());
+        out.extend_from_slice(&self.ou.to_le_bytes());
+    }
+
+    pub fn decode(f: &mut super::journal::Fields<'_>) -> Option<Key> {
+        Some(Key {
+            de: f.u32()?,
+            coc: f.u32()?,
+            aoc: f.u32()?,
+            period: f.u16()?,
+            ou: f.u32()?,
+        })
+    }
+
     pub fn coc(&self) -> Option<usize> {
         self.coc.checked_sub(1).map(|c| c as usize)
     }

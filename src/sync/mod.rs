@@ -488,9 +488,26 @@ fn steps(
         Some(path) => from_file(&cx, &lk, &plan, path, &mut collected, log)?,
         None => export(&cx, &lk, &plan, source, opts, &mut collected, log)?,
     }
-    collected.check_duplicates(&cx, &lk)?;
     let values = collected.values();
-    let verified = std::mem::take(&mut collected.verified);
+    let mut verified = std::mem::take(&mut collected.verified);
+    // Keys with two values are found per bucket: before reconciling each (all of them,
+    // when the export already has problems to list).
+    let store = target.map(|t| &t.client as &dyn reconcile::Store);
+    let changes = if verified.issues.is_empty() {
+        match collected.reconcile(&cx, &lk, &plan, store)? {
+            Ok(changes) => Some(changes),
+            Err(duplicates) => {
+                verified.issues.extend(duplicates);
+                None
+            }
+        }
+    } else {
+        collected.check_duplicates(&cx, &lk)?;
+        verified
+            .issues
+            .extend(std::mem::take(&mut collected.verified.issues));
+        None
+    };
     let issues = verified.issues.into_sorted();
     rep.insert(
         "export".into(),
@@ -513,25 +530,23 @@ fn steps(
             }
         ),
     );
-    if !issues.is_empty() {
+    let Some(changes) = changes.filter(|_| issues.is_empty()) else {
         print_issues(
             log,
             "The export failed verification; nothing was written",
             &issues,
         );
         return Ok(Outcome::VerifyFailed);
-    }
+    };
 
-    // 6. Reconcile and preview (--out with a file target: every verified value is new).
-    let store = target.map(|t| &t.client as &dyn reconcile::Store);
-    let changes = collected.reconcile(&cx, &lk, &plan, store)?;
+    // 6. Preview (--out with a file target: every verified value is new).
     let tally = changes.preview.tally;
     let stale_policy = match config.sync.stale {
         Stale::Report => "report",
         Stale::Zero => "zero",
         Stale::Delete => "delete",
     };
-    let by_data_set = changes.preview.by_data_set_json();
+    let by_data_set = changes.preview.by_data_set_json(&cx);
     let mut reconcile_event = tally.json();
     reconcile_event["byDataSetPeriod"] = by_data_set.clone();
     rep.insert(
@@ -546,7 +561,7 @@ fn steps(
             tally.new, tally.changed, tally.unchanged, tally.stale
         ),
     );
-    log.print_human(&changes.preview.human(stale_policy));
+    log.print_human(&changes.preview.human(&cx, stale_policy));
     let to_write = changes.writes + changes.deletes;
     let changes = report_values.insert(changes);
 
@@ -773,7 +788,7 @@ fn export(
         return Ok(());
     };
     let requests = transfer::export_requests(cx, plan, log);
-    let n = requests.len();
+    let n = requests.count;
     let pb = bar(opts, n, "export");
     let remote = export::Remote {
         client: &src.client,

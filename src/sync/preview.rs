@@ -52,7 +52,10 @@ struct Sample {
 #[derive(Debug, Default)]
 pub struct Preview {
     pub tally: Tally,
-    by_data_set: BTreeMap<(String, String), Tally>,
+    /// Per (data set, period): counts.
+    by_data_set: BTreeMap<(Option<usize>, u16), Tally>,
+    /// The period names, for output.
+    isos: Vec<String>,
     changed: Sample,
     stale: Sample,
 }
@@ -60,13 +63,14 @@ pub struct Preview {
 impl Preview {
     pub fn add(&mut self, cx: &Job<'_>, lk: &Lookups, c: &Change) {
         self.tally.add(c.class);
-        let name = data_set_of(cx, lk, &c.key)
-            .map(|ds| cx.target.data_sets[ds].name().to_string())
-            .unwrap_or_else(|| "(in no data set)".into());
+        let ds = data_set_of(cx, lk, c.mapping as usize, &c.key);
         self.by_data_set
-            .entry((name, lk.isos[c.key.period as usize].clone()))
+            .entry((ds, c.key.period))
             .or_default()
             .add(c.class);
+        if self.isos.is_empty() {
+            self.isos.clone_from(&lk.isos);
+        }
         let sample = match c.class {
             Class::Changed => &mut self.changed,
             Class::Stale => &mut self.stale,
@@ -78,8 +82,36 @@ impl Preview {
         }
     }
 
+    /// Counts per (data set name, period), sorted by name and period.
+    fn rows(&self, cx: &Job<'_>) -> Vec<(String, &str, Tally)> {
+        let mut rows: Vec<(String, &str, Tally)> = self
+            .by_data_set
+            .iter()
+            .map(|(&(ds, pe), &t)| {
+                let name = ds.map_or_else(
+                    || "(in no data set)".to_string(),
+                    |ds| cx.target.data_sets[ds].name().to_string(),
+                );
+                (name, self.isos[pe as usize].as_str(), t)
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        // One name for two data sets: add up, as one row per name and period.
+        rows.dedup_by(|b, a| {
+            let same = a.0 == b.0 && a.1 == b.1;
+            if same {
+                a.2.new += b.2.new;
+                a.2.changed += b.2.changed;
+                a.2.unchanged += b.2.unchanged;
+                a.2.stale += b.2.stale;
+            }
+            same
+        });
+        rows
+    }
+
     /// The preview for people.
-    pub fn human(&self, stale_policy: &str) -> String {
+    pub fn human(&self, cx: &Job<'_>, stale_policy: &str) -> String {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
         table.set_header(["data set", "period", "new", "changed", "unchanged", "stale"]);
@@ -94,8 +126,8 @@ impl Preview {
                 right(t.stale),
             ]
         };
-        for ((ds, pe), t) in &self.by_data_set {
-            table.add_row(row(ds, pe, t));
+        for (ds, pe, t) in self.rows(cx) {
+            table.add_row(row(&ds, pe, &t));
         }
         table.add_row(row("total", "", &self.tally));
         let mut out = format!("{table}\n");
@@ -126,11 +158,11 @@ impl Preview {
     }
 
     /// Counts per data set and period, for the log and the run report.
-    pub fn by_data_set_json(&self) -> Value {
+    pub fn by_data_set_json(&self, cx: &Job<'_>) -> Value {
         let rows: Vec<Value> = self
-            .by_data_set
-            .iter()
-            .map(|((ds, pe), tally)| {
+            .rows(cx)
+            .into_iter()
+            .map(|(ds, pe, tally)| {
                 let mut v = tally.json();
                 v["dataSet"] = json!(ds);
                 v["period"] = json!(pe);
@@ -163,15 +195,32 @@ fn describe(cx: &Job<'_>, lk: &Lookups, c: &Change) -> String {
     )
 }
 
-/// A change for the run report (unchanged values are not listed).
-pub fn change_json(cx: &Job<'_>, lk: &Lookups, c: &Change) -> Value {
-    let t = cx.target;
+/// A change as the run report lists it (unchanged values are not listed).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listed<'a> {
+    class: Class,
+    data_element: &'a str,
+    category_option_combo: Option<&'a str>,
+    attribute_option_combo: Option<&'a str>,
+    period: &'a str,
+    org_unit: &'a str,
+    old: Option<&'a str>,
+    new: Option<&'a str>,
+    program_indicator: &'a str,
+}
+
+pub fn listed<'a>(cx: &'a Job<'_>, lk: &'a Lookups, c: &'a Change) -> Listed<'a> {
     let m = &cx.mappings[c.mapping as usize];
-    json!({
-        "class": c.class,
-        "dataElement": m.de, "categoryOptionCombo": m.coc, "attributeOptionCombo": m.aoc,
-        "period": lk.isos[c.key.period as usize], "orgUnit": t.organisation_units[c.key.ou as usize].id(),
-        "old": c.old, "new": c.new,
-        "programIndicator": cx.source.program_indicators[m.pi].id(),
-    })
+    Listed {
+        class: c.class,
+        data_element: &m.de,
+        category_option_combo: m.coc.as_deref(),
+        attribute_option_combo: m.aoc.as_deref(),
+        period: &lk.isos[c.key.period as usize],
+        org_unit: cx.target.organisation_units[c.key.ou as usize].id(),
+        old: c.old.as_deref(),
+        new: c.new.as_deref(),
+        program_indicator: cx.source.program_indicators[m.pi].id(),
+    }
 }

@@ -8,25 +8,28 @@
 
 use std::collections::BTreeSet;
 
-use rustc_hash::{FxHashMap, FxHashSet};
-use serde::{Deserialize, Serialize};
+use compact_str::CompactString;
+use rustc_hash::FxHashSet;
+use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::config::Stale;
 use crate::dhis2::RemoteError;
-use crate::dhis2::data::ReadQuery;
-use crate::dhis2::pool::map_bounded;
+use crate::dhis2::data::{DataValue, ReadQuery};
+use crate::dhis2::pool::for_each_bounded;
 use crate::dhis2::rows::for_each_row;
+use crate::error::Error;
 use crate::idscheme::IdScheme;
 use crate::job::Job;
 use crate::model::Identifiable;
 
+use super::journal::{Fields, Record};
 use super::lookups::{Key, Lookups, combo_part};
 use super::plan::Plan;
 use super::values::{is_numeric_type, is_zero, same_value};
 use super::verify::Exported;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     New,
@@ -36,16 +39,67 @@ pub enum Class {
 }
 
 /// One key and what the transfer does to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub key: Key,
     pub mapping: u32,
     pub class: Class,
     /// The stored value, if any.
-    pub old: Option<Box<str>>,
+    pub old: Option<CompactString>,
     /// The value the target gets: the exported one; for a stale key what the `stale`
     /// policy writes (`"0"`), or none when it deletes or leaves the value.
-    pub new: Option<Box<str>>,
+    pub new: Option<CompactString>,
+}
+
+impl Record for Change {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.key.encode(out);
+        out.extend_from_slice(&self.mapping.to_le_bytes());
+        out.push(self.class as u8);
+        // `old` with its length (u32::MAX: none), then `new` (a flag, then the rest).
+        match &self.old {
+            Some(o) => {
+                out.extend_from_slice(&(o.len() as u32).to_le_bytes());
+                out.extend_from_slice(o.as_bytes());
+            }
+            None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+        }
+        match &self.new {
+            Some(n) => {
+                out.push(1);
+                out.extend_from_slice(n.as_bytes());
+            }
+            None => out.push(0),
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut f = Fields(bytes);
+        let key = Key::decode(&mut f)?;
+        let mapping = f.u32()?;
+        let class = match f.u8()? {
+            0 => Class::New,
+            1 => Class::Changed,
+            2 => Class::Unchanged,
+            3 => Class::Stale,
+            _ => return None,
+        };
+        let old = match f.u32()? {
+            u32::MAX => None,
+            n => Some(f.text(n as usize)?.into()),
+        };
+        let new = match f.u8()? {
+            0 => None,
+            _ => Some(f.rest()?.into()),
+        };
+        Some(Change {
+            key,
+            mapping,
+            class,
+            old,
+            new,
+        })
+    }
 }
 
 /// Where the target's stored values come from (a live instance, or a benchmark).
@@ -66,12 +120,12 @@ impl Store for crate::dhis2::Client {
     }
 }
 
-/// An object's identifier under an id scheme (the UID when it lacks the property).
-pub fn identifier<T: Identifiable>(o: &T, scheme: &IdScheme) -> Option<String> {
+/// An object's identifier under an id scheme, if it has the property.
+pub fn identifier<'a, T: Identifiable>(o: &'a T, scheme: &IdScheme) -> Option<&'a str> {
     match scheme {
-        IdScheme::Uid => Some(o.id().to_string()),
-        IdScheme::Code => o.code().map(str::to_string),
-        IdScheme::Attribute(a) => o.attribute_value(a).map(str::to_string),
+        IdScheme::Uid => Some(o.id()),
+        IdScheme::Code => o.code(),
+        IdScheme::Attribute(a) => o.attribute_value(a),
     }
 }
 
@@ -181,7 +235,7 @@ impl<'a> Reconciler<'a> {
             );
             let ids: Vec<String> = ous
                 .iter()
-                .map(|&o| t.organisation_units[o].id.clone())
+                .map(|&o| t.organisation_units[o].id.to_string())
                 .collect();
             for chunk in ids.chunks(100) {
                 out.push(ReadQuery {
@@ -195,35 +249,44 @@ impl<'a> Reconciler<'a> {
     }
 
     /// Classify one bucket: its exported values (sorted by key) against the target's
-    /// stored values, read from `store`. Changes come back sorted by key.
+    /// stored values, read from `store`; `emit` gets the changes in key order.
     pub fn bucket(
         &self,
         store: &dyn Store,
         bucket: usize,
         values: &[Exported],
-    ) -> Result<Vec<Change>, RemoteError> {
+        emit: &mut dyn FnMut(&Change) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let queries = self.queries(bucket, values);
-        let bodies = map_bounded(queries, store.concurrency(), |q| store.read(&q));
-        let mut current: FxHashMap<Key, (u32, Box<str>)> = FxHashMap::default();
         // Org units a mapping exported values for outside its reporting units: in scope.
         let extra: FxHashSet<(u32, u32)> = values
             .iter()
             .filter(|v| !self.in_units(v.mapping as usize, v.key.ou as usize))
             .map(|v| (v.mapping, v.key.ou))
             .collect();
-        for body in bodies {
-            let (url, body) = body?;
-            for_each_row(&body, |row| {
-                if let Some((key, m, value)) = self.stored(&row, &extra) {
-                    current.insert(key, (m, value));
-                }
-            })
-            .map_err(|e| RemoteError::BadResponse {
-                url,
-                message: format!("unreadable data values: {e}"),
-            })?;
-        }
-        Ok(self.classify(values, current))
+        // Mostly the exported keys, stored before.
+        let mut stored: Vec<(Key, u32, CompactString)> = Vec::with_capacity(values.len());
+        // Each body is read on the worker that fetched it; the keys come back.
+        for_each_bounded(
+            queries,
+            store.concurrency(),
+            |q| -> Result<Vec<(Key, u32, CompactString)>, RemoteError> {
+                let (url, body) = store.read(&q)?;
+                let mut found = Vec::new();
+                for_each_row(&body, |row| found.extend(self.stored(&row, &extra))).map_err(
+                    |e| RemoteError::BadResponse {
+                        url,
+                        message: format!("unreadable data values: {e}"),
+                    },
+                )?;
+                Ok(found)
+            },
+            |found| {
+                stored.extend(found);
+                Ok(())
+            },
+        )?;
+        self.classify(values, stored, emit)
     }
 
     fn in_units(&self, mapping: usize, ou: usize) -> bool {
@@ -235,7 +298,7 @@ impl<'a> Reconciler<'a> {
         &self,
         row: &crate::dhis2::rows::Row<'_>,
         extra: &FxHashSet<(u32, u32)>,
-    ) -> Option<(Key, u32, Box<str>)> {
+    ) -> Option<(Key, u32, CompactString)> {
         if row.deleted == Some(true) {
             return None;
         }
@@ -270,78 +333,105 @@ impl<'a> Reconciler<'a> {
         Some((key, m as u32, row.value.as_deref().unwrap_or("").into()))
     }
 
+    /// Exported values (sorted by key) against what the target stores: new, changed,
+    /// unchanged; stored values no longer exported are stale. A merge of the two sorted
+    /// lists, emitted in key order.
     fn classify(
         &self,
         exported: &[Exported],
-        mut current: FxHashMap<Key, (u32, Box<str>)>,
-    ) -> Vec<Change> {
+        mut stored: Vec<(Key, u32, CompactString)>,
+        emit: &mut dyn FnMut(&Change) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let t = self.cx.target;
-        let mut changes = Vec::with_capacity(exported.len());
+        // Stable: of two stored values for one key, the later one read counts.
+        stored.sort_by_key(|s| s.0);
+        let mut stored = stored.into_iter().peekable();
+        let mut next_stored = |upto: Option<Key>| {
+            // The last stored value of the next key at or below `upto`.
+            let (key, m, mut value) = stored.next_if(|s| upto.is_none_or(|u| s.0 <= u))?;
+            while let Some((_, _, later)) = stored.next_if(|s| s.0 == key) {
+                value = later;
+            }
+            Some((key, m, value))
+        };
         for e in exported {
-            let old = current.remove(&e.key).map(|(_, v)| v);
+            let mut old = None;
+            while let Some((key, m, value)) = next_stored(Some(e.key)) {
+                if key == e.key {
+                    old = Some(value);
+                    break;
+                }
+                self.emit_stale(key, m, value, emit)?;
+            }
             let class = match &old {
                 None if is_zero(&e.value) && zero_dropped(t, e.key.de as usize) => Class::Unchanged,
                 None => Class::New,
                 Some(o) if same_value(o, &e.value) => Class::Unchanged,
                 Some(_) => Class::Changed,
             };
-            changes.push(Change {
+            emit(&Change {
                 key: e.key,
                 mapping: e.mapping,
                 class,
                 old,
                 new: Some(e.value.clone()),
-            });
+            })?;
         }
-        // What remains is stored but no longer exported.
+        while let Some((key, m, value)) = next_stored(None) {
+            self.emit_stale(key, m, value, emit)?;
+        }
+        Ok(())
+    }
+
+    /// A stored value no longer exported, by the `stale` policy.
+    fn emit_stale(
+        &self,
+        key: Key,
+        mapping: u32,
+        old: CompactString,
+        emit: &mut dyn FnMut(&Change) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let t = self.cx.target;
+        // Already what `stale = "zero"` makes of it: nothing to do, run after run.
+        if self.stale == Stale::Zero && is_zero(&old) {
+            return Ok(());
+        }
         let ou_scheme = &self.cx.config.mapping.org_unit_id_scheme;
-        for (key, (m, old)) in current {
-            // Already what `stale = "zero"` makes of it: nothing to do, run after run.
-            if self.stale == Stale::Zero && is_zero(&old) {
-                continue;
-            }
-            if identifier(&t.organisation_units[key.ou as usize], ou_scheme).is_none() {
-                continue;
-            }
-            // "zero" writes 0 where the data element can hold it; where it cannot
-            // (positive integers), the value is deleted instead.
-            let new = (self.stale == Stale::Zero
-                && t.data_elements[key.de as usize].value_type.as_deref()
-                    != Some("INTEGER_POSITIVE"))
-            .then(|| "0".into());
-            changes.push(Change {
-                key,
-                mapping: m,
-                class: Class::Stale,
-                old: Some(old),
-                new,
-            });
+        if identifier(&t.organisation_units[key.ou as usize], ou_scheme).is_none() {
+            return Ok(());
         }
-        changes.sort_by_key(|c| c.key);
-        changes
+        // "zero" writes 0 where the data element can hold it; where it cannot
+        // (positive integers), the value is deleted instead.
+        let new = (self.stale == Stale::Zero
+            && t.data_elements[key.de as usize].value_type.as_deref() != Some("INTEGER_POSITIVE"))
+        .then(|| "0".into());
+        emit(&Change {
+            key,
+            mapping,
+            class: Class::Stale,
+            old: Some(old),
+            new,
+        })
     }
 }
 
 /// The row a change imports, under the job's id schemes (identifiers as the export
 /// wrote them).
-pub fn row(
-    cx: &Job<'_>,
-    lk: &Lookups,
+pub fn row<'a>(
+    cx: &'a Job<'_>,
+    lk: &'a Lookups,
     key: &Key,
     mapping: usize,
-    value: Option<&str>,
-) -> crate::dhis2::data::DataValue {
+    value: Option<&'a str>,
+) -> DataValue<'a> {
     let m = &cx.mappings[mapping];
     let ou = &cx.target.organisation_units[key.ou as usize];
-    crate::dhis2::data::DataValue {
-        data_element: m.de.clone(),
-        period: lk.isos[key.period as usize].clone(),
-        org_unit: identifier(ou, &cx.config.mapping.org_unit_id_scheme)
-            .unwrap_or_else(|| ou.id.clone()),
-        category_option_combo: m.coc.clone(),
-        attribute_option_combo: m.aoc.clone(),
-        value: value.map(str::to_string),
-        comment: None,
-        deleted: None,
+    DataValue {
+        data_element: &m.de,
+        period: &lk.isos[key.period as usize],
+        org_unit: identifier(ou, &cx.config.mapping.org_unit_id_scheme).unwrap_or(&ou.id),
+        category_option_combo: m.coc.as_deref(),
+        attribute_option_combo: m.aoc.as_deref(),
+        value,
     }
 }

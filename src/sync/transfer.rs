@@ -18,7 +18,7 @@ use super::journal::{Buckets, Journal};
 use super::log::Log;
 use super::lookups::Lookups;
 use super::plan::Plan;
-use super::preview::{Preview, change_json};
+use super::preview::{Preview, listed};
 use super::reconcile::{Change, Class, Reconciler, Store};
 use super::verify::{Exported, Request, Verified, Verifier, duplicates};
 
@@ -52,9 +52,12 @@ pub fn bucket_count(cx: &Job<'_>, plan: &Plan) -> usize {
 
 /// The export requests of the plan: per period group, every chunk of PIs × periods ×
 /// org units. Groups without reporting org units are logged and left out.
-pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Vec<ExportRequest> {
+pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Requests {
     let pis = &cx.source.program_indicators;
-    let mut requests = Vec::new();
+    let mut requests = Requests {
+        count: 0,
+        iter: Box::new(std::iter::empty()),
+    };
     for g in &plan.groups {
         let mappings: Vec<(usize, String)> = g
             .mappings
@@ -93,16 +96,24 @@ pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Vec<ExportRe
             );
             continue;
         }
-        requests.extend(export::requests(
+        let (n, group) = export::requests(
             &mappings,
             &periods,
             &org_units,
             cx.attribute.chosen(),
             &cx.config.mapping.org_unit_id_scheme,
             export::Chunking::default(),
-        ));
+        );
+        requests.count += n;
+        requests.iter = Box::new(requests.iter.chain(group));
     }
     requests
+}
+
+/// The export requests of a run, made as they are sent, and how many there are.
+pub struct Requests {
+    pub count: usize,
+    pub iter: Box<dyn Iterator<Item = ExportRequest> + Send>,
 }
 
 /// Verified values spread over buckets, and what verification found.
@@ -135,14 +146,14 @@ impl Collected {
         source: &dyn Source,
         cx: &Job<'_>,
         lk: &Lookups,
-        requests: Vec<ExportRequest>,
+        requests: Requests,
         progress: &(dyn Fn() + Sync),
     ) -> Result<(), Error> {
         export::run(
             source,
             cx,
             lk,
-            requests,
+            requests.iter,
             progress,
             &mut |values, verified| {
                 self.verified.add(verified);
@@ -201,38 +212,48 @@ impl Collected {
     }
 
     /// Reconcile bucket by bucket with the target (or, without one, take every value as
-    /// new), journal the changes and build the preview as they go.
+    /// new), journal the changes and build the preview as they go. Each bucket is first
+    /// checked for keys with two values (it is sorted for both anyway): those are
+    /// problems of the export, and end the reconciliation (`Ok(Err(..))`) after the
+    /// remaining buckets are checked too, so that every such problem is listed.
     pub fn reconcile(
         &mut self,
         cx: &Job<'_>,
         lk: &Lookups,
         plan: &Plan,
         store: Option<&dyn Store>,
-    ) -> Result<Changes, Error> {
+    ) -> Result<Result<Changes, IssueLog>, Error> {
         let stale = cx.config.sync.stale;
         let reconciler = Reconciler::new(cx, lk, plan, stale, self.buckets.len());
         let mut out = Changes::new()?;
+        let mut problems = IssueLog::default();
         for (b, journal) in self.buckets.journals.iter_mut().enumerate() {
             let mut values = journal.read_all().map_err(journal_error)?;
-            values.sort_unstable_by_key(|v| v.key);
-            let changes = match store {
-                Some(store) => reconciler.bucket(store, b, &values)?,
-                None => values
-                    .into_iter()
-                    .map(|e| Change {
-                        key: e.key,
-                        mapping: e.mapping,
-                        class: Class::New,
-                        old: None,
-                        new: Some(e.value),
-                    })
-                    .collect(),
-            };
-            for c in &changes {
-                out.push(cx, lk, c)?;
+            duplicates(cx, lk, &mut values, &mut problems);
+            if !problems.is_empty() {
+                continue;
+            }
+            let mut emit = |c: &Change| out.push(cx, lk, c);
+            match store {
+                Some(store) => reconciler.bucket(store, b, &values, &mut emit)?,
+                None => {
+                    for e in values {
+                        emit(&Change {
+                            key: e.key,
+                            mapping: e.mapping,
+                            class: Class::New,
+                            old: None,
+                            new: Some(e.value),
+                        })?;
+                    }
+                }
             }
         }
-        Ok(out)
+        Ok(if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(problems)
+        })
     }
 
     /// Write the verified values as a dataValueSet file (for the Import/Export app, or a
@@ -265,6 +286,7 @@ impl Collected {
 
 /// The changes of a run: on disk, with their preview and what the import will send.
 pub struct Changes {
+    /// The changes that write (a value, or a deletion): what the import sends.
     pub journal: Journal<Change>,
     /// The run report's list of values that are not unchanged, rendered.
     pub report: Journal<String>,
@@ -287,15 +309,19 @@ impl Changes {
 
     fn push(&mut self, cx: &Job<'_>, lk: &Lookups, c: &Change) -> Result<(), Error> {
         self.preview.add(cx, lk, c);
+        if c.class != Class::Unchanged {
+            let listed = listed(cx, lk, c);
+            self.report
+                .push_bytes(|out| {
+                    // Writing into a Vec fails only on a serializer bug: list what was written.
+                    let _ = serde_json::to_writer(out, &listed);
+                })
+                .map_err(journal_error)?;
+        }
         match super::import::write_of(c, cx.config.sync.stale) {
             Some(super::import::Write::Value) => self.writes += 1,
             Some(super::import::Write::Delete) => self.deletes += 1,
-            None => {}
-        }
-        if c.class != Class::Unchanged {
-            self.report
-                .push(&change_json(cx, lk, c).to_string())
-                .map_err(journal_error)?;
+            None => return Ok(()),
         }
         self.journal.push(c).map_err(journal_error)
     }

@@ -131,9 +131,70 @@ pub fn is_numeric_type(value_type: Option<&str>) -> bool {
         || matches!(value_type, Some("NUMBER" | "PERCENTAGE" | "UNIT_INTERVAL"))
 }
 
+/// The digits of a plain whole number (`12`, `012`, `12.0`: digits, then optionally a
+/// point and zeros), without leading zeros (`""` for zero). Most values are such, and
+/// take this path without an allocation; anything else goes through `Decimal`.
+fn plain_whole(s: &str) -> Option<&str> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let ok = !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b == b'0');
+    ok.then(|| int.trim_start_matches('0'))
+}
+
+/// `normalise` for plain whole numbers: the same answers as the `Decimal` path.
+fn normalise_plain(digits: &str, value_type: Option<&str>) -> Result<String, Rejection> {
+    // Beyond 18 digits the slow path decides (ranges, canonical form).
+    let value: u64 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().map_err(|_| Rejection::NotNumeric)?
+    };
+    if is_integer_type(value_type) && value > i32::MAX as u64 {
+        return Err(Rejection::OutOfRange(
+            "beyond the 32-bit range of integer data elements",
+        ));
+    }
+    match value_type {
+        Some("INTEGER_POSITIVE") if value == 0 => return Err(Rejection::ZeroNotAllowed),
+        Some("INTEGER_NEGATIVE") => {
+            return Err(Rejection::OutOfRange(
+                "not negative, but the data element holds negative numbers only",
+            ));
+        }
+        Some("PERCENTAGE") if value > 100 => {
+            return Err(Rejection::OutOfRange(
+                "outside 0–100, the range of a percentage",
+            ));
+        }
+        Some("UNIT_INTERVAL") if value > 1 => {
+            return Err(Rejection::OutOfRange(
+                "outside 0–1, the range of a unit interval",
+            ));
+        }
+        _ => {}
+    }
+    Ok(if digits.is_empty() {
+        "0".to_string()
+    } else {
+        digits.to_string()
+    })
+}
+
 /// Normalise `raw` for a data element of `value_type` (the DHIS2 value type name).
 /// Non-numeric types are passed through unchanged.
 pub fn normalise(raw: &str, value_type: Option<&str>) -> Result<String, Rejection> {
+    if !is_numeric_type(value_type) {
+        return Ok(raw.to_string());
+    }
+    if let Some(digits) = plain_whole(raw).filter(|d| d.len() <= 18) {
+        return normalise_plain(digits, value_type);
+    }
+    normalise_decimal(raw, value_type)
+}
+
+/// `normalise` through `Decimal`: every form (signs, fractions, exponents).
+fn normalise_decimal(raw: &str, value_type: Option<&str>) -> Result<String, Rejection> {
     let integer = is_integer_type(value_type);
     if !is_numeric_type(value_type) {
         return Ok(raw.to_string());
@@ -181,11 +242,17 @@ pub fn normalise(raw: &str, value_type: Option<&str>) -> Result<String, Rejectio
 
 /// Whether a (normalised) value is zero.
 pub fn is_zero(value: &str) -> bool {
+    if let Some(digits) = plain_whole(value) {
+        return digits.is_empty();
+    }
     Decimal::parse(value).is_some_and(|d| d.is_zero())
 }
 
 /// Whether two stored or exported values are the same number (or the same text).
 pub fn same_value(a: &str, b: &str) -> bool {
+    if let (Some(x), Some(y)) = (plain_whole(a), plain_whole(b)) {
+        return x == y;
+    }
     match (Decimal::parse(a), Decimal::parse(b)) {
         (Some(x), Some(y)) => x == y,
         _ => a == b,
@@ -258,6 +325,46 @@ mod tests {
             Err(Rejection::NotNumeric)
         );
         assert!(!same_value("1e999999", "1e999998"));
+    }
+
+    /// The fast path for plain whole numbers answers as `Decimal` does.
+    #[test]
+    fn plain_whole_numbers_take_the_fast_path_with_the_same_answers() {
+        let types = [
+            None,
+            Some("INTEGER"),
+            Some("INTEGER_POSITIVE"),
+            Some("INTEGER_NEGATIVE"),
+            Some("INTEGER_ZERO_OR_POSITIVE"),
+            Some("NUMBER"),
+            Some("PERCENTAGE"),
+            Some("UNIT_INTERVAL"),
+            Some("TEXT"),
+        ];
+        let values = [
+            "0",
+            "00",
+            "0.0",
+            "1",
+            "1.00",
+            "01",
+            "2",
+            "12.0",
+            "100",
+            "100.0",
+            "101",
+            "2147483647",
+            "2147483648",
+            "999999999999999999",
+            "000000000000000000012",
+        ];
+        for t in types {
+            for v in values {
+                assert_eq!(normalise(v, t), normalise_decimal(v, t), "{v} as {t:?}");
+            }
+        }
+        assert!(is_zero("000.00") && !is_zero("10"));
+        assert!(same_value("012", "12.00") && !same_value("12", "120"));
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //! all values at once (one value per key) runs per bucket (`duplicates`): two values for
 //! one key share their org unit, hence their bucket.
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
 
 use crate::dhis2::rows::{Row, for_each_row};
 use crate::diagnostic::ObjectRef;
@@ -16,15 +16,33 @@ use crate::job::Job;
 use crate::model::Identifiable;
 
 use super::issue::{IssueKind, IssueLog, SyncIssue};
+use super::journal::{Fields, Record};
 use super::lookups::{Key, Lookups};
 use super::values::{Rejection, normalise};
 
 /// A verified value: its key, the mapping that produced it, its normalised value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exported {
     pub key: Key,
     pub mapping: u32,
-    pub value: Box<str>,
+    pub value: CompactString,
+}
+
+impl Record for Exported {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.key.encode(out);
+        out.extend_from_slice(&self.mapping.to_le_bytes());
+        out.extend_from_slice(self.value.as_bytes());
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut f = Fields(bytes);
+        Some(Exported {
+            key: Key::decode(&mut f)?,
+            mapping: f.u32()?,
+            value: f.rest()?.into(),
+        })
+    }
 }
 
 /// What verification counted besides the values.
@@ -283,13 +301,13 @@ impl<'a> Verifier<'a> {
             sink(Exported {
                 key,
                 mapping: m as u32,
-                value: value.into_boxed_str(),
+                value: value.into(),
             });
         }
     }
 }
 
-/// Sort a bucket's values by key and mapping, and report keys that hold two values.
+/// Sort a bucket's values by key (and mapping), and report keys that hold two values.
 pub fn duplicates(cx: &Job<'_>, lk: &Lookups, values: &mut [Exported], issues: &mut IssueLog) {
     values.sort_unstable_by_key(|v| (v.key, v.mapping));
     let t = cx.target;
@@ -301,7 +319,7 @@ pub fn duplicates(cx: &Job<'_>, lk: &Lookups, values: &mut [Exported], issues: &
         }
         let (ma, mb) = (a.mapping as usize, b.mapping as usize);
         let ou = super::reconcile::identifier(&t.organisation_units[a.key.ou as usize], scheme)
-            .unwrap_or_default();
+            .unwrap_or("");
         issues.push(
             SyncIssue::new(
                 IssueKind::DuplicateValue,
