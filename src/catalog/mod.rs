@@ -43,6 +43,8 @@ pub struct Catalog {
     combo_cocs: Vec<Vec<usize>>,
     /// Per data element: the data sets holding it.
     de_memberships: Vec<Vec<Membership>>,
+    /// Per data set: its attribute category combo (index).
+    data_set_combos: Vec<Option<usize>>,
     /// Per data set: the org units (indices) it is assigned to, resolved on first use
     /// (millions of references at national scale; a check reads few of them).
     assignments: Vec<OnceLock<FixedBitSet>>,
@@ -114,12 +116,22 @@ impl Catalog {
             combo_cocs: Vec::new(),
             de_memberships: Vec::new(),
             assignments: Vec::new(),
+            data_set_combos: Vec::new(),
             default_combo: None,
             default_coc: None,
         };
         c.combo_cocs = c.build_combo_cocs();
         c.de_memberships = c.build_memberships();
         c.assignments = (0..c.data_sets.len()).map(|_| OnceLock::new()).collect();
+        c.data_set_combos = c
+            .data_sets
+            .iter()
+            .map(|ds| {
+                ds.category_combo
+                    .as_ref()
+                    .and_then(|r| c.category_combos.id(&r.id))
+            })
+            .collect();
         c.default_combo = c.category_combos.iter().position(|cc| cc.is_default());
         c.default_coc = c
             .category_option_combos
@@ -242,6 +254,12 @@ impl Catalog {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// The attribute category combo of a data set, as it names it (`None`: it names
+    /// none, or one the metadata lacks).
+    pub fn data_set_combo(&self, data_set: usize) -> Option<usize> {
+        self.data_set_combos[data_set]
     }
 
     pub fn default_combo(&self) -> Option<usize> {

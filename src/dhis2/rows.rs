@@ -115,29 +115,29 @@ impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Rows<'_, F> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let mut n = 0;
-        while let Some(row) = seq.next_element_seed(RowSeed)? {
-            (self.0)(row);
+        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {
             n += 1;
         }
         Ok(n)
     }
 }
 
-struct RowSeed;
+/// One row, handed to the callback where it is read (a row is not moved around).
+struct RowSeed<'f, F>(&'f mut F);
 
-impl<'de> DeserializeSeed<'de> for RowSeed {
-    type Value = Row<'de>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Row<'de>, D::Error> {
+impl<'de, F: FnMut(Row<'de>)> DeserializeSeed<'de> for RowSeed<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for RowSeed {
-    type Value = Row<'de>;
+impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for RowSeed<'_, F> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a data value")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut row = Row::default();
         let (mut de, mut pe, mut ou) = (false, false, false);
         while let Some(field) = map.next_key_seed(FieldSeed)? {
@@ -172,7 +172,8 @@ impl<'de> Visitor<'de> for RowSeed {
                 return Err(A::Error::missing_field(name));
             }
         }
-        Ok(row)
+        (self.0)(row);
+        Ok(())
     }
 }
 

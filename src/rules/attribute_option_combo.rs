@@ -69,13 +69,7 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
             if data_sets.is_empty() {
                 return None;
             }
-            let attr_combo = |ds: usize| {
-                t.data_sets[ds]
-                    .category_combo
-                    .as_ref()
-                    .and_then(|r| t.category_combos.id(&r.id))
-                    .or(t.default_combo())
-            };
+            let attr_combo = |ds: usize| t.data_set_combo(ds).or(t.default_combo());
             let fits = |ds: usize| {
                 attr_combo(ds).is_some_and(|c| t.combo_cocs(c).contains(&a))
                     // An explicit default AOC fits a data set with the default attribute combo.

@@ -253,17 +253,11 @@ pub fn data_sets_for<'a>(
     let t = cx.target;
     let ou = key.ou as usize;
     let aoc = key.aoc();
-    let aoc_fits = move |ds: usize| {
-        let combo = t.data_sets[ds]
-            .category_combo
-            .as_ref()
-            .and_then(|r| t.category_combos.id(&r.id));
-        match (aoc, combo) {
-            (None, None) => true,
-            (None, Some(c)) => t.is_default_combo(c),
-            (Some(a), Some(c)) => t.combo_cocs(c).contains(&a),
-            (Some(_), None) => false,
-        }
+    let aoc_fits = move |ds: usize| match (aoc, t.data_set_combo(ds)) {
+        (None, None) => true,
+        (None, Some(c)) => t.is_default_combo(c),
+        (Some(a), Some(c)) => t.combo_cocs(c).contains(&a),
+        (Some(_), None) => false,
     };
     // Data sets are indexed in id order, so these come sorted by id.
     lk.data_sets(mapping, lk.ptype(key.period))

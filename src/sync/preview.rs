@@ -26,6 +26,15 @@ pub struct Tally {
     pub stale: usize,
 }
 
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, t: Tally) {
+        self.new += t.new;
+        self.changed += t.changed;
+        self.unchanged += t.unchanged;
+        self.stale += t.stale;
+    }
+}
+
 impl Tally {
     pub fn add(&mut self, c: Class) {
         match c {
@@ -54,6 +63,8 @@ pub struct Preview {
     pub tally: Tally,
     /// Per (data set, period): counts.
     by_data_set: BTreeMap<(Option<usize>, u16), Tally>,
+    /// The counts of the last (data set, period), not merged yet.
+    last: Option<((Option<usize>, u16), Tally)>,
     /// The period names, for output.
     isos: Vec<String>,
     changed: Sample,
@@ -64,10 +75,18 @@ impl Preview {
     pub fn add(&mut self, cx: &Job<'_>, lk: &Lookups, c: &Change) {
         self.tally.add(c.class);
         let ds = data_set_of(cx, lk, c.mapping as usize, &c.key);
-        self.by_data_set
-            .entry((ds, c.key.period))
-            .or_default()
-            .add(c.class);
+        // Changes come in key order: mostly the data set and period of the last one.
+        match &mut self.last {
+            Some((key, t)) if *key == (ds, c.key.period) => t.add(c.class),
+            _ => {
+                if let Some((key, t)) = self.last.take() {
+                    self.merge(key, t);
+                }
+                let mut t = Tally::default();
+                t.add(c.class);
+                self.last = Some(((ds, c.key.period), t));
+            }
+        }
         if self.isos.is_empty() {
             self.isos.clone_from(&lk.isos);
         }
@@ -82,10 +101,17 @@ impl Preview {
         }
     }
 
+    fn merge(&mut self, key: (Option<usize>, u16), t: Tally) {
+        *self.by_data_set.entry(key).or_default() += t;
+    }
+
     /// Counts per (data set name, period), sorted by name and period.
     fn rows(&self, cx: &Job<'_>) -> Vec<(String, &str, Tally)> {
-        let mut rows: Vec<(String, &str, Tally)> = self
-            .by_data_set
+        let mut all = self.by_data_set.clone();
+        if let Some((key, t)) = self.last {
+            *all.entry(key).or_default() += t;
+        }
+        let mut rows: Vec<(String, &str, Tally)> = all
             .iter()
             .map(|(&(ds, pe), &t)| {
                 let name = ds.map_or_else(
@@ -100,10 +126,7 @@ impl Preview {
         rows.dedup_by(|b, a| {
             let same = a.0 == b.0 && a.1 == b.1;
             if same {
-                a.2.new += b.2.new;
-                a.2.changed += b.2.changed;
-                a.2.unchanged += b.2.unchanged;
-                a.2.stale += b.2.stale;
+                a.2 += b.2;
             }
             same
         });

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use compact_str::CompactString;
+use fixedbitset::FixedBitSet;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
@@ -158,6 +159,8 @@ pub struct Reconciler<'a> {
     stale: Stale,
     buckets: usize,
     groups: Vec<GroupReads>,
+    /// Per unit set: its target org units, as a bitset.
+    units: Vec<FixedBitSet>,
 }
 
 impl<'a> Reconciler<'a> {
@@ -197,12 +200,24 @@ impl<'a> Reconciler<'a> {
                 }
             })
             .collect();
+        let n = t.organisation_units.len();
+        let units = cx
+            .units
+            .sets
+            .iter()
+            .map(|s| {
+                let mut bits = FixedBitSet::with_capacity(n);
+                bits.extend(s.resolved.iter().copied());
+                bits
+            })
+            .collect();
         Reconciler {
             cx,
             lk,
             stale,
             buckets: buckets.max(1),
             groups,
+            units,
         }
     }
 
@@ -290,7 +305,7 @@ impl<'a> Reconciler<'a> {
     }
 
     fn in_units(&self, mapping: usize, ou: usize) -> bool {
-        self.cx.units.targets_of(mapping).binary_search(&ou).is_ok()
+        self.cx.units.by_mapping[mapping].is_some_and(|s| self.units[s].contains(ou))
     }
 
     /// A stored row as a key of this job's, with the mapping that owns it.

@@ -37,7 +37,7 @@ fn catalogs() -> (Catalog, Catalog) {
         "programs": [{"id": "prBucket001", "name": "P", "organisationUnits": refs}],
         "programIndicators": (0..PIS).map(|p| json!({
             "id": format!("pi{p:09}"), "name": format!("PI {p}"), "program": {"id": "prBucket001"},
-            "aggregateExportCategoryOptionCombo": if p % 2 == 0 { "MALE" } else { "FEMALE" },
+            "aggregateExportCategoryOptionCombo": if p.is_multiple_of(2) { "MALE" } else { "FEMALE" },
             "attributeValues": [{"attribute": {"id": "attrDeAgg01"}, "value": format!("DE_{}", p / 2)}]})).collect::<Vec<_>>(),
         "organisationUnits": ous,
     });
@@ -84,7 +84,7 @@ impl Source for Fake {
                 let i = index(p, o);
                 if i % 7 != 3 {
                     rows.push(json!({"dataElement": format!("DE_{}", p / 2), "period": "202401", "orgUnit": ou(o),
-                        "categoryOptionCombo": if p % 2 == 0 { "MALE" } else { "FEMALE" }, "value": format!("{i}.0")}));
+                        "categoryOptionCombo": if p.is_multiple_of(2) { "MALE" } else { "FEMALE" }, "value": format!("{i}.0")}));
                 }
             }
         }
@@ -108,10 +108,10 @@ impl Store for Fake {
             let o: usize = o[2..].parse().unwrap();
             for p in 0..PIS {
                 let i = index(p, o);
-                if i % 3 != 0 {
+                if !i.is_multiple_of(3) {
                     let v = if i % 4 == 1 { 1000 + i } else { i };
                     rows.push(json!({"dataElement": format!("de{:09}", p / 2), "period": "202401", "orgUnit": ou(o),
-                        "categoryOptionCombo": if p % 2 == 0 { "cocMale0001" } else { "cocFemale01" },
+                        "categoryOptionCombo": if p.is_multiple_of(2) { "cocMale0001" } else { "cocFemale01" },
                         "attributeOptionCombo": "cocDefault1", "value": v.to_string()}));
                 }
             }
@@ -209,7 +209,8 @@ fn buckets_give_the_changes_of_one_bucket_and_the_expected_ones() {
         for p in 0..PIS {
             let i = index(p, o);
             let exported = (i % 7 != 3).then(|| i.to_string());
-            let stored = (i % 3 != 0).then(|| if i % 4 == 1 { 1000 + i } else { i }.to_string());
+            let stored =
+                (!i.is_multiple_of(3)).then(|| if i % 4 == 1 { 1000 + i } else { i }.to_string());
             let class = match (&exported, &stored) {
                 (Some(_), None) => Class::New,
                 (Some(e), Some(s)) if e != s => Class::Changed,
@@ -227,7 +228,11 @@ fn buckets_give_the_changes_of_one_bucket_and_the_expected_ones() {
         .iter()
         .map(|(&i, (class, old, new))| {
             let (o, p) = (i / PIS, i % PIS);
-            let coc = if p % 2 == 0 { "MALE" } else { "FEMALE" };
+            let coc = if p.is_multiple_of(2) {
+                "MALE"
+            } else {
+                "FEMALE"
+            };
             (
                 format!("DE_{}", p / 2),
                 coc.to_string(),
