@@ -2,7 +2,7 @@
 //! `expected.json` (the findings its seeded defects cause).
 //!
 //! Run: `cargo run --release --example national -- [ORG_UNITS] [DIR]`
-//! (default 100000 org units into `target/national`).
+//! (default 100000 org units into `target/national-100000`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -19,7 +19,10 @@ fn main() -> std::io::Result<()> {
             .map_err(|_| std::io::Error::other(format!("ORG_UNITS must be a number, not `{a}`")))?,
         None => 100_000,
     };
-    let dir = PathBuf::from(args.next().unwrap_or_else(|| "target/national".into()));
+    let dir = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| format!("target/national-{org_units}")),
+    );
     std::fs::create_dir_all(&dir)?;
     let params = if org_units == Params::national().org_units {
         Params::national()
