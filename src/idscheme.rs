@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::model::Identifiable;
+
 /// `UID`, `CODE` or `ATTRIBUTE:<uid>`, as DHIS2 spells them in import and export parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IdScheme {
@@ -14,6 +16,15 @@ pub enum IdScheme {
 impl IdScheme {
     /// The scheme names a user may write, for help texts.
     pub const FORMS: &'static str = "CODE, UID or ATTRIBUTE:<attribute uid>";
+
+    /// An object's identifier under this scheme, if it has the property.
+    pub fn identifier<'a, T: Identifiable>(&self, o: &'a T) -> Option<&'a str> {
+        match self {
+            IdScheme::Uid => Some(o.id()),
+            IdScheme::Code => o.code(),
+            IdScheme::Attribute(a) => o.attribute_value(a),
+        }
+    }
 }
 
 impl fmt::Display for IdScheme {

@@ -182,11 +182,7 @@ fn resolve_set(source: &Catalog, target: &Catalog, scheme: &IdScheme, members: M
             .then(|| source.organisation_units.get(id))
             .flatten();
         // Analytics keeps the UID when the object lacks the property (§4.2 step 5).
-        let exported_as = match (scheme, src) {
-            (IdScheme::Uid, _) | (_, None) => id,
-            (IdScheme::Code, Some(o)) => o.code().unwrap_or(id),
-            (IdScheme::Attribute(a), Some(o)) => o.attribute_value(a).unwrap_or(id),
-        };
+        let exported_as = src.and_then(|o| scheme.identifier(o)).unwrap_or(id);
         match target.organisation_units.resolve(scheme, exported_as) {
             Some(t) => resolved.push(t),
             None if seen.insert(id) => {

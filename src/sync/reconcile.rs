@@ -20,9 +20,7 @@ use crate::dhis2::data::{DataValue, ReadQuery};
 use crate::dhis2::pool::for_each_bounded;
 use crate::dhis2::rows::for_each_row;
 use crate::error::Error;
-use crate::idscheme::IdScheme;
 use crate::job::Job;
-use crate::model::Identifiable;
 
 use super::journal::{Fields, Record};
 use super::lookups::{Key, Lookups, combo_part};
@@ -118,15 +116,6 @@ impl Store for crate::dhis2::Client {
 
     fn concurrency(&self) -> usize {
         self.opts.concurrency
-    }
-}
-
-/// An object's identifier under an id scheme, if it has the property.
-pub fn identifier<'a, T: Identifiable>(o: &'a T, scheme: &IdScheme) -> Option<&'a str> {
-    match scheme {
-        IdScheme::Uid => Some(o.id()),
-        IdScheme::Code => o.code(),
-        IdScheme::Attribute(a) => o.attribute_value(a),
     }
 }
 
@@ -412,7 +401,10 @@ impl<'a> Reconciler<'a> {
             return Ok(());
         }
         let ou_scheme = &self.cx.config.mapping.org_unit_id_scheme;
-        if identifier(&t.organisation_units[key.ou as usize], ou_scheme).is_none() {
+        if ou_scheme
+            .identifier(&t.organisation_units[key.ou as usize])
+            .is_none()
+        {
             return Ok(());
         }
         // "zero" writes 0 where the data element can hold it; where it cannot
@@ -444,7 +436,12 @@ pub fn row<'a>(
     DataValue {
         data_element: &m.de,
         period: &lk.isos[key.period as usize],
-        org_unit: identifier(ou, &cx.config.mapping.org_unit_id_scheme).unwrap_or(&ou.id),
+        org_unit: cx
+            .config
+            .mapping
+            .org_unit_id_scheme
+            .identifier(ou)
+            .unwrap_or(&ou.id),
         category_option_combo: m.coc.as_deref(),
         attribute_option_combo: m.aoc.as_deref(),
         value,

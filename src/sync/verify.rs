@@ -318,7 +318,8 @@ pub fn duplicates(cx: &Job<'_>, lk: &Lookups, values: &mut [Exported], issues: &
             continue;
         }
         let (ma, mb) = (a.mapping as usize, b.mapping as usize);
-        let ou = super::reconcile::identifier(&t.organisation_units[a.key.ou as usize], scheme)
+        let ou = scheme
+            .identifier(&t.organisation_units[a.key.ou as usize])
             .unwrap_or("");
         issues.push(
             SyncIssue::new(
