@@ -193,19 +193,6 @@ impl Catalog {
         out
     }
 
-    /// The DHIS2 version the metadata came from: the live `system` block, else the
-    /// package's `DHIS2Version`.
-    pub fn dhis2_version(&self) -> Option<&str> {
-        self.system
-            .as_ref()
-            .and_then(|s| s.version.as_deref())
-            .or_else(|| {
-                self.package
-                    .as_ref()
-                    .and_then(|p| p.dhis2_version.as_deref())
-            })
-    }
-
     /// The option combos of a category combo.
     pub fn combo_cocs(&self, combo: usize) -> &[usize] {
         &self.combo_cocs[combo]

@@ -162,6 +162,17 @@ impl ReportingUnits {
             .map(|s| &self.sets[s])
     }
 
+    /// The sets some mappings report from, sorted, each once.
+    pub fn sets_of(&self, mappings: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let mut sets: Vec<usize> = mappings
+            .into_iter()
+            .filter_map(|m| self.by_mapping.get(m).copied().flatten())
+            .collect();
+        sets.sort_unstable();
+        sets.dedup();
+        sets
+    }
+
     /// The target org units a mapping reports from, sorted.
     pub fn targets_of(&self, mapping: usize) -> &[usize] {
         self.set_of(mapping).map_or(&[], |s| &s.resolved[..])

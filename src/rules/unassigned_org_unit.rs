@@ -57,14 +57,7 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
         if data_sets.is_empty() {
             continue;
         }
-        let mut sets: Vec<usize> = cx
-            .graph
-            .mappings_of(de)
-            .into_iter()
-            .filter_map(|m| cx.units.by_mapping[m])
-            .collect();
-        sets.sort_unstable();
-        sets.dedup();
+        let sets = cx.units.sets_of(cx.graph.mappings_of(de));
         uses.extend(sets.into_iter().map(|set| (de, set, data_sets.clone())));
     }
     let combos: BTreeSet<(usize, &[usize])> =

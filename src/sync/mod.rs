@@ -139,35 +139,21 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
     let report_values = changes
         .as_mut()
         .map(|c: &mut transfer::Changes| &mut c.report);
-    match result {
-        Ok(outcome) => {
-            finish(
-                config,
-                opts,
-                &mut log,
-                rep,
-                report_values,
-                Some(&pair),
-                outcome,
-                None,
-            );
-            Ok(outcome.exit_code())
-        }
-        Err(e) => {
-            let outcome = Outcome::Failed;
-            finish(
-                config,
-                opts,
-                &mut log,
-                rep,
-                report_values,
-                Some(&pair),
-                outcome,
-                Some(&e),
-            );
-            Err(e)
-        }
-    }
+    let (outcome, error) = match &result {
+        Ok(outcome) => (*outcome, None),
+        Err(e) => (Outcome::Failed, Some(e)),
+    };
+    finish(
+        config,
+        opts,
+        &mut log,
+        rep,
+        report_values,
+        Some(&pair),
+        outcome,
+        error,
+    );
+    result.map(Outcome::exit_code)
 }
 
 /// Log the end, write the run report (`values`: the changed values of the run), send

@@ -173,13 +173,7 @@ impl<'a> Reconciler<'a> {
                         }
                     }
                 }
-                let mut sets: Vec<usize> = g
-                    .mappings
-                    .iter()
-                    .filter_map(|&m| cx.units.by_mapping[m])
-                    .collect();
-                sets.sort_unstable();
-                sets.dedup();
+                let sets = cx.units.sets_of(g.mappings.iter().copied());
                 GroupReads {
                     periods: g.periods.iter().map(|p| p.iso()).collect(),
                     data_sets: data_sets.into_iter().collect(),

@@ -66,14 +66,9 @@ pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Requests {
             .collect();
         let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
         let org_units: Vec<String> = if cx.config.sync.org_units.is_empty() {
-            let mut sets: Vec<usize> = g
-                .mappings
-                .iter()
-                .filter_map(|&m| cx.units.by_mapping[m])
-                .collect();
-            sets.sort_unstable();
-            sets.dedup();
-            let mut ous: Vec<String> = sets
+            let mut ous: Vec<String> = cx
+                .units
+                .sets_of(g.mappings.iter().copied())
                 .iter()
                 .flat_map(|&s| cx.units.sets[s].source_ids(cx.source).map(str::to_string))
                 .collect();
