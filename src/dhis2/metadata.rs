@@ -102,10 +102,22 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PageSeed<'_, T> {
 }
 
 /// Parse one list page.
+/// Parse one list page: sonic-rs first (a national instance's data sets page carries
+/// millions of org unit references), serde_json where it stops, to decide and say why.
 pub fn parse_page<T: DeserializeOwned>(
     collection: &str,
     bytes: &[u8],
 ) -> Result<Page<T>, serde_json::Error> {
+    let mut fast = sonic_rs::Deserializer::from_slice(bytes);
+    let page = PageSeed {
+        collection,
+        _t: PhantomData,
+    }
+    .deserialize(&mut fast)
+    .and_then(|page| fast.end().map(|()| page));
+    if let Ok(page) = page {
+        return Ok(page);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let page = PageSeed {
         collection,
