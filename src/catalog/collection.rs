@@ -137,7 +137,11 @@ impl<T: Identifiable> Collection<T> {
         let mut items = items.unwrap_or_default();
         // A parsed list keeps the capacity it grew to: up to twice what it holds.
         items.shrink_to_fit();
-        items.sort_by(|a, b| a.id().cmp(b.id()));
+        // Stable: of two objects with one id, the first listed wins. Lists fetched with
+        // `order=id:asc` come sorted already.
+        if !items.is_sorted_by(|a, b| a.id() <= b.id()) {
+            items.sort_by(|a, b| a.id().cmp(b.id()));
+        }
         let by_id = IdIndex::build(items.iter().map(|o| o.id()));
         let mut by_code: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut by_attribute: FxHashMap<&str, FxHashMap<Box<str>, u32>> = FxHashMap::default();

@@ -69,24 +69,23 @@ fn chunks<T: Clone>(
 
 /// The requests for one period group: every chunk of PIs × periods × org units, made
 /// as they are asked for (a national job has hundreds of them), and how many there are.
-pub fn requests(
+pub fn requests<'a>(
     mappings: &[(usize, String)],
     periods: &[String],
-    org_units: &[String],
+    org_units: &[&'a str],
     attribute: Option<&str>,
     org_unit_scheme: &IdScheme,
     c: Chunking,
-) -> (usize, impl Iterator<Item = Request> + Send + use<>) {
+) -> (usize, impl Iterator<Item = Request> + Send + use<'a>) {
     let pi_chunks = chunks(mappings, c.pis, c.max_dimension_chars, |(_, pi)| pi.len());
     let pe_chunks = chunks(periods, c.periods, c.max_dimension_chars, String::len);
     // Only UIDs are split; levels, groups and user org units go with every chunk, since
     // they select within the UIDs they come with.
-    let (uids, others): (Vec<String>, Vec<String>) =
-        org_units.iter().cloned().partition(|o| is_uid(o));
-    let ou_chunks: Vec<Vec<String>> = if uids.is_empty() {
+    let (uids, others): (Vec<&str>, Vec<&str>) = org_units.iter().copied().partition(|o| is_uid(o));
+    let ou_chunks: Vec<Vec<&str>> = if uids.is_empty() {
         vec![others]
     } else {
-        chunks(&uids, c.org_units, c.max_dimension_chars, String::len)
+        chunks(&uids, c.org_units, c.max_dimension_chars, |o| o.len())
             .into_iter()
             .map(|mut ch| {
                 ch.extend(others.iter().cloned());
@@ -109,7 +108,7 @@ pub fn requests(
             query: ExportQuery {
                 dx: pis.iter().map(|(_, pi)| pi.clone()).collect(),
                 pe: pe.clone(),
-                ou: ou.clone(),
+                ou: ou.iter().map(|o| o.to_string()).collect(),
                 attribute: attribute.clone(),
                 org_unit_scheme: scheme.clone(),
             },
@@ -198,10 +197,16 @@ mod tests {
         let pes = vec!["202401".to_string()];
         let mut ous: Vec<String> = (0..250).map(|i| format!("o{i:010}")).collect();
         ous.push("LEVEL-4".into());
-        let r: Vec<Request> =
-            requests(&maps, &pes, &ous, None, &IdScheme::Uid, Chunking::default())
-                .1
-                .collect();
+        let r: Vec<Request> = requests(
+            &maps,
+            &pes,
+            &ous.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+            &IdScheme::Uid,
+            Chunking::default(),
+        )
+        .1
+        .collect();
         assert_eq!(r.len(), 3);
         assert!(
             r.iter()
@@ -214,7 +219,7 @@ mod tests {
     fn requests_cover_every_combination() {
         let maps: Vec<(usize, String)> = (0..5).map(|i| (i, format!("pi{i:09}"))).collect();
         let pes: Vec<String> = vec!["202401".into(), "202402".into(), "202403".into()];
-        let ous: Vec<String> = vec!["ouA".into()];
+        let ous = vec!["ouA"];
         let c = Chunking {
             pis: 2,
             periods: 2,

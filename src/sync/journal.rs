@@ -76,7 +76,7 @@ fn corrupt() -> std::io::Error {
 impl<T: Record> Journal<T> {
     pub fn new() -> std::io::Result<Self> {
         let file = tempfile::Builder::new().prefix("t2a-journal-").tempfile()?;
-        let out = Some(BufWriter::with_capacity(1 << 16, file.reopen()?));
+        let out = Some(BufWriter::with_capacity(1 << 14, file.reopen()?));
         Ok(Journal {
             file,
             out,
@@ -101,7 +101,7 @@ impl<T: Record> Journal<T> {
             None => {
                 let mut f = self.file.reopen()?;
                 std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0))?;
-                self.out.insert(BufWriter::with_capacity(1 << 16, f))
+                self.out.insert(BufWriter::with_capacity(1 << 14, f))
             }
         };
         out.write_all(&(buf.len() as u32).to_le_bytes())?;
@@ -125,7 +125,7 @@ impl<T: Record> Journal<T> {
             out.flush()?;
         }
         Ok(Records {
-            input: BufReader::with_capacity(1 << 16, self.file.reopen()?),
+            input: BufReader::with_capacity(1 << 14, self.file.reopen()?),
             left: self.len,
             buf: Vec::new(),
             _t: PhantomData,

@@ -52,7 +52,7 @@ pub fn bucket_count(cx: &Job<'_>, plan: &Plan) -> usize {
 
 /// The export requests of the plan: per period group, every chunk of PIs × periods ×
 /// org units. Groups without reporting org units are logged and left out.
-pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Requests {
+pub fn export_requests<'a>(cx: &'a Job<'_>, plan: &Plan, log: &mut Log) -> Requests<'a> {
     let pis = &cx.source.program_indicators;
     let mut requests = Requests {
         count: 0,
@@ -65,14 +65,14 @@ pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Requests {
             .map(|&m| (m, pis[cx.mappings[m].pi].id.clone()))
             .collect();
         let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-        let org_units: Vec<String> = if cx.config.sync.org_units.is_empty() {
-            let mut ous: Vec<String> = cx
+        let org_units: Vec<&str> = if cx.config.sync.org_units.is_empty() {
+            let mut ous: Vec<&str> = cx
                 .units
                 .sets_of(g.mappings.iter().copied())
                 .iter()
-                .flat_map(|&s| cx.units.sets[s].source_ids(cx.source).map(str::to_string))
+                .flat_map(|&s| cx.units.sets[s].source_ids(cx.source))
                 .collect();
-            ous.sort();
+            ous.sort_unstable();
             ous.dedup();
             ous
         } else {
@@ -80,7 +80,7 @@ pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Requests {
                 .sync
                 .org_units
                 .iter()
-                .map(|o| o.value.clone())
+                .map(|o| o.value.as_str())
                 .collect()
         };
         if org_units.is_empty() {
@@ -106,9 +106,9 @@ pub fn export_requests(cx: &Job<'_>, plan: &Plan, log: &mut Log) -> Requests {
 }
 
 /// The export requests of a run, made as they are sent, and how many there are.
-pub struct Requests {
+pub struct Requests<'a> {
     pub count: usize,
-    pub iter: Box<dyn Iterator<Item = ExportRequest> + Send>,
+    pub iter: Box<dyn Iterator<Item = ExportRequest> + Send + 'a>,
 }
 
 /// Verified values spread over buckets, and what verification found.
@@ -141,7 +141,7 @@ impl Collected {
         source: &dyn Source,
         cx: &Job<'_>,
         lk: &Lookups,
-        requests: Requests,
+        requests: Requests<'_>,
         progress: &(dyn Fn() + Sync),
     ) -> Result<(), Error> {
         export::run(
