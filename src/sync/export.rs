@@ -96,14 +96,14 @@ pub fn requests<'a>(
     let count = pi_chunks.len() * pe_chunks.len() * ou_chunks.len();
     let attribute = attribute.map(str::to_string);
     let scheme = org_unit_scheme.clone();
-    let (np, ne, no) = (pi_chunks.len(), pe_chunks.len(), ou_chunks.len());
+    // Request i: PI chunk i / (ne·no), period chunk (i / no) % ne, org unit chunk i % no.
+    let (ne, no) = (pe_chunks.len(), ou_chunks.len());
     let iter = (0..count).map(move |i| {
         let (pis, pe, ou) = (
             &pi_chunks[i / (ne * no)],
             &pe_chunks[(i / no) % ne],
             &ou_chunks[i % no],
         );
-        let _ = np;
         Request {
             query: ExportQuery {
                 dx: pis.iter().map(|(_, pi)| pi.clone()).collect(),
