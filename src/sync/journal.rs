@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::marker::PhantomData;
 
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 /// What a journal holds.
 pub trait Record: Sized {
@@ -57,9 +57,10 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// An append-only file of records; read back in order, as often as needed.
+/// An append-only file of records; read back in order, as often as needed. It holds one
+/// open file at most (a run may have hundreds of buckets).
 pub struct Journal<T> {
-    file: NamedTempFile,
+    path: TempPath,
     out: Option<BufWriter<File>>,
     len: usize,
     buf: Vec<u8>,
@@ -75,11 +76,13 @@ fn corrupt() -> std::io::Error {
 
 impl<T: Record> Journal<T> {
     pub fn new() -> std::io::Result<Self> {
-        let file = tempfile::Builder::new().prefix("t2a-journal-").tempfile()?;
-        let out = Some(BufWriter::with_capacity(1 << 14, file.reopen()?));
+        let (file, path) = tempfile::Builder::new()
+            .prefix("t2a-journal-")
+            .tempfile()?
+            .into_parts();
         Ok(Journal {
-            file,
-            out,
+            path,
+            out: Some(BufWriter::with_capacity(1 << 14, file)),
             len: 0,
             buf: Vec::new(),
             _t: PhantomData,
@@ -99,8 +102,7 @@ impl<T: Record> Journal<T> {
         let out = match self.out.as_mut() {
             Some(o) => o,
             None => {
-                let mut f = self.file.reopen()?;
-                std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0))?;
+                let f = std::fs::OpenOptions::new().append(true).open(&self.path)?;
                 self.out.insert(BufWriter::with_capacity(1 << 14, f))
             }
         };
@@ -125,7 +127,7 @@ impl<T: Record> Journal<T> {
             out.flush()?;
         }
         Ok(Records {
-            input: BufReader::with_capacity(1 << 14, self.file.reopen()?),
+            input: BufReader::with_capacity(1 << 14, File::open(&self.path)?),
             left: self.len,
             buf: Vec::new(),
             _t: PhantomData,
@@ -221,7 +223,7 @@ mod tests {
         j.push(&"three".into()).unwrap();
         let all: Vec<String> = j.iter().unwrap().map(Result::unwrap).collect();
         assert_eq!(all, ["one", "", "three"]);
-        let path = j.file.path().to_path_buf();
+        let path = j.path.to_path_buf();
         drop(j);
         assert!(!path.exists());
     }

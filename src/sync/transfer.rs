@@ -22,7 +22,8 @@ use super::preview::{Preview, listed};
 use super::reconcile::{Change, Class, Reconciler, Store};
 use super::verify::{Exported, Request, Verified, Verifier, duplicates};
 
-/// Values a bucket holds at most, as planned (the export may hold fewer).
+/// Values a bucket is planned to hold (the export may hold fewer; beyond 256 buckets,
+/// 25.6M planned values, buckets hold more).
 const BUCKET_VALUES: usize = 100_000;
 
 pub fn journal_error(e: std::io::Error) -> Error {
@@ -47,7 +48,8 @@ pub fn bucket_count(cx: &Job<'_>, plan: &Plan) -> usize {
             units.saturating_mul(g.periods.len())
         })
         .sum();
-    planned.div_ceil(BUCKET_VALUES).clamp(1, 4096)
+    // Each bucket keeps a file open: a few hundred stay well within the usual limits.
+    planned.div_ceil(BUCKET_VALUES).clamp(1, 256)
 }
 
 /// The export requests of the plan: per period group, every chunk of PIs × periods ×
