@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 use t2a::catalog::Catalog;
 use t2a::config::{Config, Spanned};
 use t2a::dhis2::RemoteError;
-use t2a::dhis2::data::{DataValue, ExportQuery, ImportOptions, ReadQuery};
+use t2a::dhis2::data::{ExportQuery, ImportOptions, Payload, ReadQuery};
 use t2a::dhis2::import::ImportSummary;
 use t2a::job::Job;
 use t2a::model::load_metadata_file;
@@ -326,24 +326,17 @@ struct Payloads {
 impl Importer for Payloads {
     fn import(
         &self,
-        rows: &[DataValue<'_>],
+        payload: &Payload<'_>,
         _: &ImportOptions,
     ) -> Result<ImportSummary, RemoteError> {
-        #[derive(serde::Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "dataValues")]
-            data_values: &'a [DataValue<'a>],
-        }
-        let payload = serde_json::to_vec(&Body { data_values: rows }).map_err(|e| {
-            RemoteError::BadResponse {
-                url: "payload".into(),
-                message: e.to_string(),
-            }
+        let body = serde_json::to_vec(payload).map_err(|e| RemoteError::BadResponse {
+            url: "payload".into(),
+            message: e.to_string(),
         })?;
         self.bytes
-            .fetch_add(payload.len(), std::sync::atomic::Ordering::Relaxed);
+            .fetch_add(body.len(), std::sync::atomic::Ordering::Relaxed);
         let mut s = ImportSummary::default();
-        s.import_count.imported = rows.len() as u64;
+        s.import_count.imported = payload.data_values.len() as u64;
         Ok(s)
     }
 }
@@ -391,10 +384,21 @@ fn run(dir: &Path, values: usize) -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("verification failed: {issues:?}").into());
     }
     let mut changes = collected
-        .reconcile(&cx, &lk, &p, Some(&store))?
+        .reconcile(&cx, &lk, &p, Some(&store), None)?
         .map_err(|dups| format!("verification failed: {:?}", dups.into_sorted()))?;
     let t_reconcile = start.elapsed();
-    let out = import::run(&sink, &cx, &lk, &mut changes.journal, false, 5000, &|_| {})?;
+    let out = import::run(
+        &sink,
+        &cx,
+        &lk,
+        &mut changes.journal,
+        import::How {
+            version: None,
+            dry_run: false,
+            chunk: 5000,
+        },
+        &|_| {},
+    )?;
     let total = start.elapsed();
 
     let tally = changes.preview.tally;

@@ -126,6 +126,17 @@ impl Pair {
         self.target.as_ref().unwrap_or(&self.source)
     }
 
+    /// The target's DHIS2 version: as the instance reported it, or as its file says.
+    pub fn target_version(&self) -> Option<crate::dhis2::Version> {
+        self.target_remote().and_then(|r| r.version).or_else(|| {
+            self.report_sides
+                .1
+                .dhis2_version
+                .as_deref()
+                .and_then(crate::dhis2::Version::parse)
+        })
+    }
+
     /// The target instance (the source's when one instance is both).
     pub fn target_remote(&self) -> Option<&Remote> {
         if self.target.is_some() {

@@ -120,26 +120,28 @@ impl ImportOptions {
     }
 }
 
-#[derive(Serialize)]
-struct Payload<'a> {
-    #[serde(rename = "dataValues")]
-    data_values: &'a [DataValue<'a>],
+/// One import payload: the values of one data set (2.43 needs it named, and detects it
+/// only when the values' data elements sit in exactly one; 2.36–2.42 apply that data
+/// set's locks, §12.1).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_set: Option<&'a str>,
+    /// 2.43 reads the AOC scheme from the payload only, and falls back to `idScheme`,
+    /// not to the COC scheme as 2.36–2.42 do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute_option_combo_id_scheme: Option<String>,
+    pub data_values: &'a [DataValue<'a>],
 }
 
-/// Import one chunk of values; the summary of either answer shape.
+/// Import one payload; the summary of either answer shape.
 pub fn import(
     client: &Client,
-    values: &[DataValue<'_>],
+    payload: &Payload<'_>,
     opts: &ImportOptions,
 ) -> Result<ImportSummary, RemoteError> {
-    post_summary(
-        client,
-        "dataValueSets",
-        &opts.params(),
-        &Payload {
-            data_values: values,
-        },
-    )
+    post_summary(client, "dataValueSets", &opts.params(), payload)
 }
 
 /// POST to an import endpoint and read its summary (either shape; 409 is an answer).

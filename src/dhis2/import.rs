@@ -28,7 +28,9 @@ impl ImportCount {
 }
 
 /// One conflict. 2.36 gives only `object` and `value`; 2.37+ add `objects`,
-/// `errorCode`, `property` and the 0-based `indexes` of the values concerned.
+/// `errorCode`, `property` and the 0-based `indexes` of the values concerned; 2.43 has
+/// no `object`, puts the arguments in `objects.args` (`[a, b]`), and marks a conflict of
+/// the whole request with index -1.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Conflict {
@@ -43,7 +45,26 @@ pub struct Conflict {
     #[serde(default)]
     pub property: Option<String>,
     #[serde(default)]
-    pub indexes: Vec<usize>,
+    pub indexes: Vec<i64>,
+}
+
+impl Conflict {
+    /// The values (indexes into the payload) the conflict names.
+    pub fn values(&self) -> impl Iterator<Item = usize> + '_ {
+        self.indexes.iter().filter_map(|&i| usize::try_from(i).ok())
+    }
+
+    /// The ids a 2.43 conflict's arguments name (`objects.args`, lists as `[a, b]`).
+    pub fn args(&self) -> Vec<&str> {
+        self.objects
+            .get("args")
+            .map(|a| {
+                a.split(['[', ']', ',', ' ', '-'])
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -64,9 +85,10 @@ pub struct ImportSummary {
 }
 
 impl ImportSummary {
-    /// The import was aborted as a whole (data-set level failure or exception).
+    /// The import was aborted as a whole (an exception, not a conflict): 2.43 answers
+    /// rejected groups with ERROR too, but names them in conflicts.
     pub fn aborted(&self) -> bool {
-        self.status == "ERROR"
+        self.status == "ERROR" && self.conflicts.is_empty()
     }
 }
 
@@ -121,6 +143,21 @@ mod tests {
         assert_eq!(s.import_count.imported, 2);
         assert_eq!(s.conflicts[0].object.as_deref(), Some("DE_UNKNOWN"));
         assert!(s.conflicts[0].indexes.is_empty());
+    }
+
+    #[test]
+    fn a_2_43_summary_names_arguments_and_whole_request_conflicts() {
+        let s = parse_summary(
+            br#"{"responseType":"ImportSummary","status":"ERROR","importCount":{"imported":0,"updated":0,"ignored":0,"deleted":0},
+                "conflicts":[{"objects":{"args":"[w40thVa5NzB, w6s7qR7Cck1]"},"value":"Data set detection failed","errorCode":"E8002","indexes":[0,1]},
+                             {"objects":{"args":"[]"},"value":"Data element not found","errorCode":"E8103","indexes":[-1]}],
+                "rejectedIndexes":[0,1],"dataSetComplete":"false"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.conflicts[0].args(), ["w40thVa5NzB", "w6s7qR7Cck1"]);
+        assert_eq!(s.conflicts[0].values().collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(s.conflicts[1].values().count(), 0);
+        assert!(!s.aborted());
     }
 
     #[test]

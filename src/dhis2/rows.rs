@@ -37,34 +37,65 @@ impl Row<'_> {
 
 /// Call `f` for every row of a `{"dataValues": [...]}` body, in order; other properties
 /// are skipped, and a body without `dataValues` has no rows. Returns the row count.
+///
+/// 2.43 leaves out of each value the `period`, `orgUnit` and `attributeOptionCombo` the
+/// envelope holds (§12.3): rows get them from the envelope, which 2.43 writes first.
 pub fn for_each_row<'a>(
     body: &'a [u8],
     mut f: impl FnMut(Row<'a>),
 ) -> Result<usize, serde_json::Error> {
     // sonic-rs first (SIMD, about twice serde_json's speed here); where it stops,
     // serde_json decides: it hands over the rows sonic-rs did not, or says what is wrong
-    // with line and column.
+    // with line and column. A body whose envelope comes after its values is read with
+    // the envelope taken out first.
     let mut delivered = 0;
     let mut de = sonic_rs::Deserializer::from_slice(body);
     let fast = de
-        .deserialize_map(Body(&mut |row| {
-            delivered += 1;
-            f(row)
-        }))
+        .deserialize_map(Body(
+            &mut |row| {
+                delivered += 1;
+                f(row)
+            },
+            Envelope::default(),
+        ))
         .and_then(|n| de.end().map(|()| n));
     if let Ok(n) = fast {
         return Ok(n);
     }
+    let envelope = envelope(body).unwrap_or_default();
     let mut seen = 0;
     let mut de = serde_json::Deserializer::from_slice(body);
-    let n = de.deserialize_map(Body(&mut |row| {
-        seen += 1;
-        if seen > delivered {
-            f(row)
-        }
-    }))?;
+    let n = de.deserialize_map(Body(
+        &mut |row| {
+            seen += 1;
+            if seen > delivered {
+                f(row)
+            }
+        },
+        envelope,
+    ))?;
     de.end()?;
     Ok(n)
+}
+
+/// The envelope of a body, wherever it stands (its values skipped).
+fn envelope(body: &[u8]) -> Option<Envelope<'_>> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Only<'a> {
+        #[serde(borrow, default)]
+        period: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        org_unit: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        attribute_option_combo: Option<Cow<'a, str>>,
+    }
+    let o: Only<'_> = serde_json::from_slice(body).ok()?;
+    Some(Envelope {
+        period: o.period,
+        org_unit: o.org_unit,
+        aoc: o.attribute_option_combo,
+    })
 }
 
 /// As `for_each_row`, reading the body from `input` as it comes (a file of any size);
@@ -74,48 +105,70 @@ pub fn for_each_row_in(
     mut f: impl FnMut(Row<'static>),
 ) -> Result<usize, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_reader(input);
-    let n = de.deserialize_map(Body(&mut f))?;
+    let n = de.deserialize_map(Body(&mut f, Envelope::default()))?;
     de.end()?;
     Ok(n)
 }
 
-struct Body<'f, F>(&'f mut F);
+struct Body<'f, 'de, F>(&'f mut F, Envelope<'de>);
 
-impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Body<'_, F> {
+/// What the envelope says for every value that leaves it out.
+#[derive(Default, Clone)]
+struct Envelope<'a> {
+    period: Option<Cow<'a, str>>,
+    org_unit: Option<Cow<'a, str>>,
+    aoc: Option<Cow<'a, str>>,
+}
+
+impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Body<'_, 'de, F> {
     type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object with `dataValues`")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut n = 0;
-        while let Some(field) = map.next_key_seed(crate::model::KeyIs("dataValues"))? {
-            if field {
-                n += map.next_value_seed(Rows(&mut *self.0))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+        let mut envelope = self.1;
+        while let Some(field) = map.next_key_seed(FieldSeed)? {
+            match field {
+                Field::DataValues => {
+                    n += map.next_value_seed(Rows(&mut *self.0, &envelope))?;
+                }
+                Field::Period => {
+                    envelope.period = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0)
+                }
+                Field::OrgUnit => {
+                    envelope.org_unit = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0)
+                }
+                Field::Aoc => envelope.aoc = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(n)
     }
 }
 
-struct Rows<'f, F>(&'f mut F);
+struct Rows<'f, 'e, 'de, F>(&'f mut F, &'e Envelope<'de>);
 
-impl<'de, F: FnMut(Row<'de>)> DeserializeSeed<'de> for Rows<'_, F> {
+impl<'de, F: FnMut(Row<'de>)> DeserializeSeed<'de> for Rows<'_, '_, 'de, F> {
     type Value = usize;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Rows<'_, F> {
+impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Rows<'_, '_, 'de, F> {
     type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of data values")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let mut n = 0;
-        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {
+        while seq
+            .next_element_seed(RowSeed(&mut *self.0, self.1))?
+            .is_some()
+        {
             n += 1;
         }
         Ok(n)
@@ -123,16 +176,16 @@ impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for Rows<'_, F> {
 }
 
 /// One row, handed to the callback where it is read (a row is not moved around).
-struct RowSeed<'f, F>(&'f mut F);
+struct RowSeed<'f, 'e, 'de, F>(&'f mut F, &'e Envelope<'de>);
 
-impl<'de, F: FnMut(Row<'de>)> DeserializeSeed<'de> for RowSeed<'_, F> {
+impl<'de, F: FnMut(Row<'de>)> DeserializeSeed<'de> for RowSeed<'_, '_, 'de, F> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for RowSeed<'_, F> {
+impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for RowSeed<'_, '_, 'de, F> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a data value")
@@ -162,10 +215,22 @@ impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for RowSeed<'_, F> {
                 }
                 Field::Value => row.value = map.next_value::<Lenient<'de>>()?.0,
                 Field::Deleted => row.deleted = map.next_value::<Option<bool>>()?,
-                Field::Other => {
+                Field::Other | Field::DataValues => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+        }
+        let envelope = self.1;
+        if !pe && let Some(p) = &envelope.period {
+            row.period = p.clone();
+            pe = true;
+        }
+        if !ou && let Some(o) = &envelope.org_unit {
+            row.org_unit = o.clone();
+            ou = true;
+        }
+        if row.attribute_option_combo.is_none() {
+            row.attribute_option_combo.clone_from(&envelope.aoc);
         }
         for (seen, name) in [(de, "dataElement"), (pe, "period"), (ou, "orgUnit")] {
             if !seen {
@@ -180,6 +245,7 @@ impl<'de, F: FnMut(Row<'de>)> Visitor<'de> for RowSeed<'_, F> {
 /// The properties of a data value the sync reads; a key is matched without being
 /// copied (nine keys a row, millions of rows).
 enum Field {
+    DataValues,
     DataElement,
     Period,
     OrgUnit,
@@ -206,6 +272,7 @@ impl<'de> Visitor<'de> for FieldSeed {
     }
     fn visit_str<E>(self, key: &str) -> Result<Field, E> {
         Ok(match key {
+            "dataValues" => Field::DataValues,
             "dataElement" => Field::DataElement,
             "period" => Field::Period,
             "orgUnit" => Field::OrgUnit,
@@ -324,6 +391,25 @@ mod tests {
         assert_eq!(r[1].deleted, Some(true));
         assert_eq!(r[2].value, None);
         assert!(matches!(r[0].data_element, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn values_get_what_the_envelope_holds() {
+        let r = rows(
+            r#"{"dataSet":"ds","period":"202401","orgUnit":"ou1","dataValues":[
+                {"dataElement":"a","categoryOptionCombo":"c","value":"1"},
+                {"dataElement":"b","period":"202402","orgUnit":"ou2","value":"2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!((&*r[0].period, &*r[0].org_unit), ("202401", "ou1"));
+        assert_eq!((&*r[1].period, &*r[1].org_unit), ("202402", "ou2"));
+        assert!(rows(r#"{"dataValues":[{"dataElement":"a","value":"1"}]}"#).is_err());
+        // The envelope after the values still counts.
+        let r = rows(
+            r#"{"dataValues":[{"dataElement":"a","value":"1"}],"period":"202401","orgUnit":"ou1"}"#,
+        )
+        .unwrap();
+        assert_eq!((&*r[0].period, &*r[0].org_unit), ("202401", "ou1"));
     }
 
     #[test]

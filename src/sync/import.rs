@@ -1,14 +1,16 @@
-//! Importing the changes in chunks (a server-side dry run first), reading either answer
-//! shape, and tracing each conflict back to the program indicators behind it: by the
-//! `indexes` the server gives (2.37+), else by the object it names (2.36).
+//! Importing the changes, one payload per data set in chunks (a server-side dry run
+//! first), reading either answer shape, and tracing each conflict back to the program
+//! indicators behind it: by the arguments 2.43 names, the `indexes` the server gives
+//! (2.37+), or the object it names (2.36). What was sent is counted from the run's own
+//! classification: 2.43 counts every write as `updated`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::dhis2::data::{DataValue, ImportOptions, Registration, complete, import};
-use crate::dhis2::import::{ImportCount, ImportSummary};
-use crate::dhis2::{Client, RemoteError};
+use crate::dhis2::data::{DataValue, ImportOptions, Payload, Registration, complete, import};
+use crate::dhis2::import::{Conflict, ImportCount, ImportSummary};
+use crate::dhis2::{Client, RemoteError, Version};
 use crate::error::Error;
 use crate::job::Job;
 use crate::model::Identifiable;
@@ -45,6 +47,9 @@ pub fn write_of(c: &Change, stale: crate::config::Stale) -> Option<Write> {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
+    /// What was sent, by the run's own classification.
+    pub values: Sent,
+    /// What the server counted (2.43: every write is `updated`, §12.1).
     pub import_count: Counts,
     /// Values the server rejected or flagged, summed over conflicts.
     pub conflicts: usize,
@@ -52,6 +57,27 @@ pub struct Outcome {
     /// Set when the server aborted an import as a whole.
     pub aborted: Option<String>,
     pub requests: usize,
+}
+
+/// The values sent: new, changed, stale ones written (set to zero) and deleted.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Sent {
+    pub new: u64,
+    pub changed: u64,
+    pub zeroed: u64,
+    pub deleted: u64,
+}
+
+impl Sent {
+    fn add(&mut self, class: Class, deleting: bool) {
+        match (class, deleting) {
+            (_, true) => self.deleted += 1,
+            (Class::New, _) => self.new += 1,
+            (Class::Changed, _) => self.changed += 1,
+            (Class::Stale, _) => self.zeroed += 1,
+            (Class::Unchanged, _) => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -73,16 +99,26 @@ impl From<ImportCount> for Counts {
     }
 }
 
-/// The rows of a chunk a conflict concerns: its indexes (2.37+), else the rows with a
-/// field equal to the conflict's object (2.36).
-fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue<'_>]) -> Vec<usize> {
-    if !conflict.indexes.is_empty() {
-        return conflict
-            .indexes
-            .iter()
-            .copied()
-            .filter(|&i| i < rows.len())
+/// The rows of a payload a conflict concerns: on 2.43 those its arguments name (a group
+/// conflict lists every index of the group, the arguments the culprits: DEs, org units,
+/// periods, combos, by UID); else its indexes (2.37+); else the rows with a field equal
+/// to its object (2.36).
+fn concerned(conflict: &Conflict, rows: &[DataValue<'_>], uids: &[[&str; 4]]) -> Vec<usize> {
+    let args = conflict.args();
+    if !args.is_empty() {
+        let hit: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                uids.get(i)
+                    .is_some_and(|u| u.iter().any(|id| args.contains(id)))
+                    || args.contains(&rows[i].period)
+            })
             .collect();
+        if !hit.is_empty() {
+            return hit;
+        }
+    }
+    if !conflict.indexes.is_empty() {
+        return conflict.values().filter(|&i| i < rows.len()).collect();
     }
     let Some(object) = conflict.object.as_deref() else {
         return Vec::new();
@@ -101,16 +137,32 @@ fn concerned(conflict: &crate::dhis2::import::Conflict, rows: &[DataValue<'_>]) 
         .collect()
 }
 
+/// Each conflict of a payload as a problem, with the program indicators of the values
+/// it concerns; and how many values the conflicts concern.
 fn trace(
     cx: &Job<'_>,
     summary: &ImportSummary,
     rows: &[DataValue<'_>],
-    owners: &[usize],
+    changes: &[Change],
 ) -> (usize, Vec<SyncIssue>) {
+    let t = cx.target;
+    let uids: Vec<[&str; 4]> = changes
+        .iter()
+        .map(|c| {
+            let combo =
+                |i: Option<usize>| i.map_or("", |i| t.category_option_combos[i].id.as_str());
+            [
+                t.data_elements[c.key.de as usize].id.as_str(),
+                t.organisation_units[c.key.ou as usize].id.as_str(),
+                combo(c.key.coc()),
+                combo(c.key.aoc()),
+            ]
+        })
+        .collect();
     let mut total = 0;
     let mut issues = Vec::new();
     for c in &summary.conflicts {
-        let rows_hit = concerned(c, rows);
+        let rows_hit = concerned(c, rows, &uids);
         total += rows_hit.len().max(1);
         let message = match &c.error_code {
             Some(code) => format!("{code}: {}", c.value),
@@ -127,7 +179,7 @@ fn trace(
         issue.values = rows_hit.len().max(1);
         let mut pis: Vec<crate::diagnostic::ObjectRef> = rows_hit
             .iter()
-            .map(|&i| cx.pi_ref(&cx.mappings[owners[i]]))
+            .map(|&i| cx.pi_ref(&cx.mappings[changes[i].mapping as usize]))
             .collect();
         pis.sort();
         pis.dedup();
@@ -143,7 +195,7 @@ fn trace(
 pub trait Importer {
     fn import(
         &self,
-        rows: &[DataValue<'_>],
+        payload: &Payload<'_>,
         opts: &ImportOptions,
     ) -> Result<ImportSummary, RemoteError>;
 }
@@ -151,88 +203,169 @@ pub trait Importer {
 impl Importer for Client {
     fn import(
         &self,
-        rows: &[DataValue<'_>],
+        payload: &Payload<'_>,
         opts: &ImportOptions,
     ) -> Result<ImportSummary, RemoteError> {
-        import(self, rows, opts)
+        import(self, payload, opts)
     }
 }
 
-/// Import the changes of the journal in chunks: first every value to write (the job's
-/// strategy), then every value to delete (DELETE); one request at a time (parallel
-/// imports contend for the same rows on the server). `progress(done)` follows the
-/// values sent.
+/// How an import is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct How {
+    /// The target's version (2.43 reads the AOC scheme from the payload).
+    pub version: Option<Version>,
+    /// A server-side dry run.
+    pub dry_run: bool,
+    /// Values per request at most.
+    pub chunk: usize,
+}
+
+/// Values held for payloads at most, over all data sets, before the fullest is sent
+/// even if shorter than a chunk (keeps memory bounded with many data sets).
+const HELD: usize = 50_000;
+
+/// Import the changes of the journal: first every value to write (the job's strategy),
+/// then every value to delete (DELETE); one payload per data set, chunked; one request
+/// at a time (parallel imports contend for the same rows on the server).
+/// `progress(done)` follows the values sent.
 pub fn run(
     target: &dyn Importer,
     cx: &Job<'_>,
     lk: &Lookups,
     changes: &mut Journal<Change>,
-    dry_run: bool,
-    chunk: usize,
+    how: How,
     progress: &dyn Fn(usize),
 ) -> Result<Outcome, Error> {
-    let m = &cx.config.mapping;
+    let How {
+        version,
+        dry_run,
+        chunk,
+    } = how;
+    let chunk = chunk.max(1);
     let stale = cx.config.sync.stale;
-    let mut done = 0;
-    let mut out = Outcome::default();
-    let mut counts = ImportCount::default();
-    let mut issues = IssueLog::default();
     let strategy = cx.config.sync.import_strategy.as_str();
+    let mut sender = Sender {
+        target,
+        cx,
+        lk,
+        version,
+        dry_run,
+        out: Outcome::default(),
+        counts: ImportCount::default(),
+        issues: IssueLog::default(),
+        done: 0,
+        progress,
+    };
     for (write, strategy) in [(Write::Value, strategy), (Write::Delete, "DELETE")] {
+        let mut held: BTreeMap<Option<usize>, Vec<Change>> = BTreeMap::new();
+        let mut holding = 0;
+        for c in changes.iter().map_err(journal_error)? {
+            let c = c.map_err(journal_error)?;
+            if write_of(&c, stale) != Some(write) {
+                continue;
+            }
+            let ds = data_set_of(cx, lk, c.mapping as usize, &c.key);
+            let list = held.entry(ds).or_default();
+            list.push(c);
+            holding += 1;
+            let full = if list.len() >= chunk {
+                Some(ds)
+            } else if holding >= HELD {
+                held.iter().max_by_key(|(_, l)| l.len()).map(|(ds, _)| *ds)
+            } else {
+                None
+            };
+            if let Some(ds) = full {
+                let batch = held.remove(&ds).unwrap_or_default();
+                holding -= batch.len();
+                sender.send(ds, &batch, strategy)?;
+                if sender.out.aborted.is_some() {
+                    return Ok(sender.finish());
+                }
+            }
+        }
+        for (ds, batch) in held {
+            sender.send(ds, &batch, strategy)?;
+            if sender.out.aborted.is_some() {
+                return Ok(sender.finish());
+            }
+        }
+    }
+    Ok(sender.finish())
+}
+
+/// Sends payloads and adds up their answers.
+struct Sender<'a> {
+    target: &'a dyn Importer,
+    cx: &'a Job<'a>,
+    lk: &'a Lookups,
+    version: Option<Version>,
+    dry_run: bool,
+    out: Outcome,
+    counts: ImportCount,
+    issues: IssueLog,
+    done: usize,
+    progress: &'a dyn Fn(usize),
+}
+
+impl Sender<'_> {
+    fn send(
+        &mut self,
+        ds: Option<usize>,
+        changes: &[Change],
+        strategy: &'static str,
+    ) -> Result<(), Error> {
+        let (cx, lk) = (self.cx, self.lk);
+        let m = &cx.config.mapping;
         let opts = ImportOptions {
             data_element_scheme: m.data_element_id_scheme.clone(),
             category_option_combo_scheme: m.category_option_combo_id_scheme.clone(),
             org_unit_scheme: m.org_unit_id_scheme.clone(),
             strategy,
-            dry_run,
+            dry_run: self.dry_run,
         };
-        let mut chunk_changes: Vec<Change> = Vec::new();
-        let mut records = changes.iter().map_err(journal_error)?.peekable();
-        while let Some(c) = records.next() {
-            let c = c.map_err(journal_error)?;
-            if write_of(&c, stale) == Some(write) {
-                chunk_changes.push(c);
-            }
-            if chunk_changes.is_empty()
-                || (chunk_changes.len() < chunk.max(1) && records.peek().is_some())
-            {
-                continue;
-            }
-            let rows: Vec<DataValue<'_>> = chunk_changes
-                .iter()
-                .map(|c| {
-                    super::reconcile::row(cx, lk, &c.key, c.mapping as usize, c.new.as_deref())
-                })
-                .collect();
-            let owners: Vec<usize> = chunk_changes.iter().map(|c| c.mapping as usize).collect();
-            let summary = target.import(&rows, &opts)?;
-            out.requests += 1;
-            counts.add(summary.import_count);
-            let (n, found) = trace(cx, &summary, &rows, &owners);
-            out.conflicts += n;
-            for i in found {
-                issues.push(i);
-            }
-            done += rows.len();
-            progress(done);
-            drop(rows);
-            chunk_changes.clear();
-            if summary.aborted() {
-                out.aborted = Some(
-                    summary
-                        .description
-                        .clone()
-                        .unwrap_or_else(|| "the import was aborted".into()),
-                );
-                out.import_count = counts.into();
-                out.issues = issues.into_sorted();
-                return Ok(out);
-            }
+        let rows: Vec<DataValue<'_>> = changes
+            .iter()
+            .map(|c| super::reconcile::row(cx, lk, &c.key, c.mapping as usize, c.new.as_deref()))
+            .collect();
+        let payload = Payload {
+            data_set: ds.map(|ds| cx.target.data_sets[ds].id.as_str()),
+            attribute_option_combo_id_scheme: self
+                .version
+                .is_some_and(|v| v.at_least(43))
+                .then(|| m.category_option_combo_id_scheme.to_string()),
+            data_values: &rows,
+        };
+        let summary = self.target.import(&payload, &opts)?;
+        self.out.requests += 1;
+        self.counts.add(summary.import_count);
+        for c in changes {
+            self.out.values.add(c.class, strategy == "DELETE");
         }
+        let (n, found) = trace(cx, &summary, &rows, changes);
+        self.out.conflicts += n;
+        for i in found {
+            self.issues.push(i);
+        }
+        self.done += rows.len();
+        (self.progress)(self.done);
+        if summary.aborted() {
+            self.out.aborted = Some(
+                summary
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| "the import was aborted".into()),
+            );
+        }
+        Ok(())
     }
-    out.import_count = counts.into();
-    out.issues = issues.into_sorted();
-    Ok(out)
+
+    fn finish(mut self) -> Outcome {
+        self.out.import_count = self.counts.into();
+        self.out.issues = self.issues.into_sorted();
+        self.out
+    }
 }
 
 fn journal_error(e: std::io::Error) -> Error {
@@ -354,11 +487,11 @@ mod tests {
             indexes: vec![1, 7],
             ..Conflict::default()
         };
-        assert_eq!(concerned(&c, &rows), vec![1]);
+        assert_eq!(concerned(&c, &rows, &[]), vec![1]);
         let c = Conflict {
             object: Some("A".into()),
             ..Conflict::default()
         };
-        assert_eq!(concerned(&c, &rows), vec![0, 2]);
+        assert_eq!(concerned(&c, &rows, &[]), vec![0, 2]);
     }
 }

@@ -480,7 +480,7 @@ fn steps(
     // when the export already has problems to list).
     let store = target.map(|t| &t.client as &dyn reconcile::Store);
     let changes = if verified.issues.is_empty() {
-        match collected.reconcile(&cx, &lk, &plan, store)? {
+        match collected.reconcile(&cx, &lk, &plan, store, pair.target_version())? {
             Ok(changes) => Some(changes),
             Err(duplicates) => {
                 verified.issues.extend(duplicates);
@@ -598,19 +598,22 @@ fn steps(
             &cx,
             &lk,
             &mut changes.journal,
-            dry_run,
-            config.sync.import_chunk as usize,
+            import::How {
+                version: tgt.version,
+                dry_run,
+                chunk: config.sync.import_chunk as usize,
+            },
             &|done| pb.set_position(done as u64),
         )?;
         pb.finish_and_clear();
         rep.insert(if dry_run { "dryRun" } else { "import" }.into(), json!(out));
-        let c = out.import_count;
+        let (c, v) = (out.import_count, out.values);
         log.event(
             name,
-            json!({"importCount": c, "conflicts": out.conflicts, "requests": out.requests, "issues": out.issues}),
+            json!({"values": v, "importCount": c, "conflicts": out.conflicts, "requests": out.requests, "issues": out.issues}),
             format!(
-                "{what}: {} imported, {} updated, {} deleted, {} ignored, {} conflicts",
-                c.imported, c.updated, c.deleted, c.ignored, out.conflicts
+                "{what}: {} new, {} changed, {} set to zero, {} deleted in {} requests; the target counted {} imported, {} updated, {} deleted, {} ignored, {} conflicts",
+                v.new, v.changed, v.zeroed, v.deleted, out.requests, c.imported, c.updated, c.deleted, c.ignored, out.conflicts
             ),
         );
         Ok(out)

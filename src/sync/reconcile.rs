@@ -119,8 +119,8 @@ impl Store for crate::dhis2::Client {
     }
 }
 
-/// Whether the target drops a zero for this data element (`zeroIsSignificant` false on
-/// a numeric type not averaged, §6.4).
+/// Whether a target up to 2.42 drops a zero for this data element (`zeroIsSignificant`
+/// false on a numeric type not averaged, §6.4); 2.43 stores zeros (§12.4).
 fn zero_dropped(t: &Catalog, de: usize) -> bool {
     let d = &t.data_elements[de];
     is_numeric_type(d.value_type.as_deref())
@@ -150,6 +150,8 @@ pub struct Reconciler<'a> {
     groups: Vec<GroupReads>,
     /// Per unit set: its target org units, as a bitset.
     units: Vec<FixedBitSet>,
+    /// The target stores zeros of every data element (2.43+).
+    zeros_stored: bool,
 }
 
 impl<'a> Reconciler<'a> {
@@ -159,6 +161,7 @@ impl<'a> Reconciler<'a> {
         plan: &Plan,
         stale: Stale,
         buckets: usize,
+        target: Option<crate::dhis2::Version>,
     ) -> Self {
         let t = cx.target;
         let groups = plan
@@ -201,6 +204,7 @@ impl<'a> Reconciler<'a> {
             buckets: buckets.max(1),
             groups,
             units,
+            zeros_stored: target.is_some_and(|v| v.at_least(43)),
         }
     }
 
@@ -362,7 +366,12 @@ impl<'a> Reconciler<'a> {
                 self.emit_stale(key, m, value, emit)?;
             }
             let class = match &old {
-                None if is_zero(&e.value) && zero_dropped(t, e.key.de as usize) => Class::Unchanged,
+                None if is_zero(&e.value)
+                    && !self.zeros_stored
+                    && zero_dropped(t, e.key.de as usize) =>
+                {
+                    Class::Unchanged
+                }
                 None => Class::New,
                 Some(o) if same_value(o, &e.value) => Class::Unchanged,
                 Some(_) => Class::Changed,

@@ -219,9 +219,10 @@ impl Collected {
         lk: &Lookups,
         plan: &Plan,
         store: Option<&dyn Store>,
+        target: Option<crate::dhis2::Version>,
     ) -> Result<Result<Changes, IssueLog>, Error> {
         let stale = cx.config.sync.stale;
-        let reconciler = Reconciler::new(cx, lk, plan, stale, self.buckets.len());
+        let reconciler = Reconciler::new(cx, lk, plan, stale, self.buckets.len(), target);
         let mut out = Changes::new()?;
         let mut problems = IssueLog::default();
         for (b, journal) in self.buckets.journals.iter_mut().enumerate() {

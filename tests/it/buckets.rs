@@ -166,7 +166,10 @@ fn run(src: &Catalog, tgt: &Catalog, buckets: usize) -> Vec<Row> {
     )
     .unwrap();
     assert!(c.verified.issues.is_empty());
-    let mut changes = c.reconcile(&cx, &lk, &p, Some(&Fake)).unwrap().unwrap();
+    let mut changes = c
+        .reconcile(&cx, &lk, &p, Some(&Fake), None)
+        .unwrap()
+        .unwrap();
     let mut rows: Vec<Row> = changes
         .report
         .iter()

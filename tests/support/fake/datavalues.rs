@@ -32,7 +32,12 @@ pub struct Strict {
     pub organisation_units: bool,
 }
 
-fn obj<'a>(store: &'a Store, collection: &str, scheme: &str, value: &str) -> Option<&'a Value> {
+pub(super) fn obj<'a>(
+    store: &'a Store,
+    collection: &str,
+    scheme: &str,
+    value: &str,
+) -> Option<&'a Value> {
     let upper = scheme.to_ascii_uppercase();
     store
         .collections
@@ -53,11 +58,11 @@ fn obj<'a>(store: &'a Store, collection: &str, scheme: &str, value: &str) -> Opt
         })
 }
 
-fn id_of(o: &Value) -> String {
+pub(super) fn id_of(o: &Value) -> String {
     o["id"].as_str().unwrap_or("").to_string()
 }
 
-fn default_coc(store: &Store) -> String {
+pub(super) fn default_coc(store: &Store) -> String {
     store
         .collections
         .get("categoryOptionCombos")
@@ -67,7 +72,7 @@ fn default_coc(store: &Store) -> String {
 }
 
 /// The data sets holding a data element.
-fn data_sets_of<'a>(store: &'a Store, de: &str) -> Vec<&'a Value> {
+pub(super) fn data_sets_of<'a>(store: &'a Store, de: &str) -> Vec<&'a Value> {
     store
         .collections
         .get("dataSets")
@@ -85,7 +90,7 @@ fn data_sets_of<'a>(store: &'a Store, de: &str) -> Vec<&'a Value> {
 }
 
 /// `ValidationUtils.valueIsValid` for the numeric types: the reason key when invalid.
-fn value_type_problem(value: &str, value_type: &str) -> Option<&'static str> {
+pub(super) fn value_type_problem(value: &str, value_type: &str) -> Option<&'static str> {
     let int = |s: &str| {
         s == "0"
             || s.strip_prefix('-')
@@ -215,6 +220,12 @@ pub fn summary_response(s: &Shared, path_version: Option<u32>, summary: Value) -
     }
     let (status, http, msg) = match summary["status"].as_str() {
         Some("SUCCESS") => ("OK", StatusCode::OK, "Import was successful."),
+        // 2.43: a partial import is a 200 (§12.1).
+        Some("WARNING") if s.version >= Version::V243 => (
+            "WARNING",
+            StatusCode::OK,
+            "Import completed with warnings, please check import summary.",
+        ),
         Some("WARNING") => (
             "WARNING",
             StatusCode::CONFLICT,

@@ -1,7 +1,7 @@
 //! An in-process fake DHIS2 (127.0.0.1, random port) that follows
 //! `shared/reference/dhis2-api.md`, not the client's convenience. It serves metadata
 //! files as a live instance would (paging, `fields`, filters, inverse relations), plays
-//! the response shapes of 2.36, 2.38 and 2.41, and enforces the auth modes (Basic,
+//! the response shapes of 2.36, 2.38, 2.41 and 2.43, and enforces the auth modes (Basic,
 //! personal access tokens, 401, 302 to the login page).
 
 // Handlers answer errors as ready responses; their size does not matter in a test fake.
@@ -9,6 +9,7 @@
 
 pub mod analytics;
 pub mod datavalues;
+pub mod datavalues243;
 pub mod fields;
 pub mod filter;
 pub mod periods;
@@ -35,16 +36,18 @@ pub enum Version {
     V236,
     V238,
     V241,
+    V243,
 }
 
 impl Version {
-    pub const ALL: [Version; 3] = [Version::V236, Version::V238, Version::V241];
+    pub const ALL: [Version; 4] = [Version::V236, Version::V238, Version::V241, Version::V243];
 
     pub fn minor(self) -> u32 {
         match self {
             Version::V236 => 36,
             Version::V238 => 38,
             Version::V241 => 41,
+            Version::V243 => 43,
         }
     }
 
@@ -54,6 +57,7 @@ impl Version {
             Version::V236 => "2.36.0",
             Version::V238 => "2.38.1",
             Version::V241 => "2.41.4.1",
+            Version::V243 => "2.43.1",
         }
     }
 
@@ -481,7 +485,13 @@ fn route(
         (Method::GET, "analytics", ["dataValueSet.json"]) => analytics::data_value_set(s, &params),
         (Method::POST | Method::PUT, "resourceTables", ["analytics"]) => analytics::trigger(s),
         (Method::GET, "system", ["tasks", _, id]) => analytics::tasks(s, id),
+        (Method::GET, "dataValueSets", []) if s.version >= Version::V243 => {
+            datavalues243::read(s, &params)
+        }
         (Method::GET, "dataValueSets", []) => datavalues::read(s, &params),
+        (Method::POST, "dataValueSets", []) if s.version >= Version::V243 => {
+            datavalues243::import(s, path_version, &params, body)
+        }
         (Method::POST, "dataValueSets", []) => datavalues::import(s, path_version, &params, body),
         (Method::POST, "completeDataSetRegistrations", []) => {
             datavalues::complete(s, path_version, body)
