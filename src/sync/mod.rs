@@ -20,7 +20,7 @@ pub mod notify;
 pub mod plan;
 pub mod preview;
 pub mod reconcile;
-pub mod run_report;
+pub mod report;
 pub mod transfer;
 pub mod values;
 pub mod verify;
@@ -31,17 +31,24 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::civil::Date;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::check::{Pair, check_with_context, load_pair};
 use crate::config::{Config, Stale, StaleAnalytics};
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::job::Job;
-use crate::report::{self, Format, HumanOptions};
+use crate::report::{self as check_report, Format, HumanOptions};
 
 use issue::SyncIssue;
 use log::{Log, LogFormat};
+use lookups::Lookups;
+use plan::Plan;
+use report::{
+    AnalyticsStep, CheckStep, CheckSummary, ExportStep, ImportStep, NotTransferred, OutStep,
+    PlanGroup, PlanStep, ReconcileStep, RunReport, SkippedPi, Start, VerifyStep,
+};
+use transfer::{Changes, Collected};
 
 /// How a run ended. Names are stable (JSON log and run report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,122 +110,588 @@ pub struct Options {
 
 /// Run a sync; the exit code, or an error for usage and remote failures.
 pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
-    let mut log = Log::new(opts.format);
-    let mut rep = Map::new();
-    rep.insert(
-        "tool".into(),
-        json!({"name": "t2a", "version": env!("CARGO_PKG_VERSION")}),
-    );
-    rep.insert("job".into(), json!(opts.job));
-    rep.insert("started".into(), json!(jiff::Timestamp::now().to_string()));
-    log.event(
-        "start",
-        json!({"job": opts.job, "dryRun": opts.dry_run, "out": opts.out, "from": opts.from}),
-        format!("job {} started", opts.job),
-    );
+    let mut run = Run {
+        config,
+        opts,
+        log: Log::new(opts.format),
+        report: RunReport::new(&opts.job),
+        changes: None,
+    };
+    run.record(Start {
+        job: opts.job.clone(),
+        dry_run: opts.dry_run,
+        out: opts.out.clone(),
+        from: opts.from.clone(),
+    });
     let pair = match load_pair(config) {
         Ok(p) => p,
         Err(e) => {
-            finish(
-                config,
-                opts,
-                &mut log,
-                rep,
-                None,
-                None,
-                Outcome::Failed,
-                Some(&e),
-            );
+            run.finish(None, Outcome::Failed, Some(&e));
             return Err(e);
         }
     };
-    rep.insert("source".into(), json!(pair.report_sides.0));
-    rep.insert("target".into(), json!(pair.report_sides.1));
-    let mut changes = None;
-    let result = steps(config, opts, &pair, &mut log, &mut rep, &mut changes);
-    let report_values = changes
-        .as_mut()
-        .map(|c: &mut transfer::Changes| &mut c.report);
+    run.report.source = Some(pair.report_sides.0.clone());
+    run.report.target = Some(pair.report_sides.1.clone());
+    let result = run.steps(&pair);
     let (outcome, error) = match &result {
         Ok(outcome) => (*outcome, None),
         Err(e) => (Outcome::Failed, Some(e)),
     };
-    finish(
-        config,
-        opts,
-        &mut log,
-        rep,
-        report_values,
-        Some(&pair),
-        outcome,
-        error,
-    );
+    run.finish(Some(&pair), outcome, error);
     result.map(Outcome::exit_code)
 }
 
-/// Log the end, write the run report (`values`: the changed values of the run), send
-/// the message.
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    config: &Config,
-    opts: &Options,
-    log: &mut Log,
-    mut rep: Map<String, Value>,
-    values: Option<&mut journal::Journal<String>>,
-    pair: Option<&Pair>,
-    outcome: Outcome,
-    error: Option<&Error>,
-) {
-    let duration_ms = log.elapsed_ms() as u64;
-    let error_text = error.map(|e| e.to_string());
-    log.event(
-        "end",
-        json!({"outcome": outcome, "exitCode": outcome.exit_code(), "durationMs": duration_ms, "error": error_text}),
-        format!("{} in {:.1} s", outcome_text(outcome), duration_ms as f64 / 1000.0),
-    );
-    rep.insert("finished".into(), json!(jiff::Timestamp::now().to_string()));
-    rep.insert("durationMs".into(), json!(duration_ms));
-    rep.insert("outcome".into(), json!(outcome));
-    rep.insert(
-        "exitCode".into(),
-        json!(error.map_or(outcome.exit_code(), Error::exit_code)),
-    );
-    rep.insert("error".into(), json!(error_text));
+/// One run: the job, the log and the report it feeds.
+struct Run<'a> {
+    config: &'a Config,
+    opts: &'a Options,
+    log: Log,
+    report: RunReport,
+    /// The run's changes, once reconciled (the report lists them).
+    changes: Option<Changes>,
+}
 
-    if notify::wanted(config, outcome) {
-        let subject = format!("t2a sync {}: {}", opts.job, outcome_text(outcome));
-        let text = message_text(&rep, error_text.as_deref());
-        let sent = notify::send(
-            config,
-            pair.and_then(|p| p.source_remote.as_ref()),
-            pair.and_then(Pair::target_remote),
-            &subject,
-            &text,
-        );
-        let line = match &sent {
-            Ok(()) => "message sent".to_string(),
-            Err(e) => format!("could not send the message: {e}"),
-        };
-        log.event(
-            "notify",
-            json!({"sent": sent.is_ok(), "error": sent.err()}),
-            line,
-        );
+impl Run<'_> {
+    fn record<S: report::Step>(&mut self, step: S) {
+        self.report.record(&mut self.log, step);
     }
-    rep.insert("events".into(), Value::Array(log.events().to_vec()));
-    if let Some(path) = report_path(config, opts) {
-        let written = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))
-            .and_then(|()| run_report::write(&path, &rep, values));
-        match written {
-            Ok(()) => {
-                if opts.format == LogFormat::Human {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "t2a sync: run report written to {}",
-                        path.display()
-                    );
+
+    /// The steps, in order; each ends the run where it must.
+    fn steps(&mut self, pair: &Pair) -> Result<Outcome, Error> {
+        let config = self.config;
+        let (cx, check) = check_with_context(config, pair)?;
+        if self.check(&check) {
+            return Ok(Outcome::CheckFailed);
+        }
+        let (source, target) = self.remotes(pair)?;
+        if let (Some(src), None) = (source, &self.opts.from)
+            && let Some(outcome) = self.analytics(src, pair)?
+        {
+            return Ok(outcome);
+        }
+        let plan = self.plan(&cx);
+        let lk = Lookups::new(&cx, &plan);
+        let mut collected = Collected::new(transfer::bucket_count(&cx, &plan))?;
+        match &self.opts.from {
+            Some(path) => self.read_file(&cx, &lk, &plan, path, &mut collected)?,
+            None => self.export(&cx, &lk, &plan, source, &mut collected)?,
+        }
+        let store = target.map(|t| &t.client as &dyn reconcile::Store);
+        let Some(changes) =
+            self.verify_and_reconcile(&cx, &lk, &plan, store, pair, &mut collected)?
+        else {
+            return Ok(Outcome::VerifyFailed);
+        };
+        self.preview(&cx, &changes);
+        let to_write = changes.writes + changes.deletes;
+        self.changes = Some(changes);
+        if let Some(path) = &self.opts.out {
+            let values = collected.write_file(&cx, &lk, path)?;
+            self.record(OutStep {
+                path: path.clone(),
+                values,
+            });
+            return Ok(Outcome::Written);
+        }
+        drop(collected);
+        let Some(tgt) = target else {
+            return Ok(Outcome::Written);
+        };
+        if to_write == 0 {
+            return Ok(Outcome::NothingToChange);
+        }
+        if let Some(outcome) = self.confirm(to_write, pair)? {
+            return Ok(outcome);
+        }
+        if let Some(outcome) = self.import(tgt, &cx, &lk, to_write)? {
+            return Ok(outcome);
+        }
+        if config.sync.complete_data_sets {
+            let journal = self.journal()?;
+            let c = import::complete_data_sets(
+                &tgt.client,
+                &cx,
+                &lk,
+                journal,
+                config.sync.complete_min_values,
+            )?;
+            self.record(c);
+        }
+        Ok(Outcome::Synced)
+    }
+
+    /// The journal of the run's changes (there once reconciled).
+    fn journal(&mut self) -> Result<&mut journal::Journal<reconcile::Change>, Error> {
+        self.changes
+            .as_mut()
+            .map(|c| &mut c.journal)
+            .ok_or_else(|| Error::usage("the run has no reconciled changes to import", None))
+    }
+
+    /// Step 1: the check gates everything. True when it failed.
+    fn check(&mut self, check: &crate::report::Report) -> bool {
+        let counts = check.counts();
+        let diagnostics = serde_json::from_str::<Value>(&check_report::render(
+            check,
+            Format::Json,
+            &self.opts.human,
+        ))
+        .ok()
+        .and_then(|v| v.get("diagnostics").cloned())
+        .unwrap_or(Value::Null);
+        self.record(CheckStep {
+            summary: CheckSummary {
+                errors: counts.errors,
+                warnings: counts.warnings,
+                notes: counts.notes,
+                mappings: check.mappings,
+            },
+            diagnostics,
+        });
+        if counts.errors == 0 {
+            return false;
+        }
+        match self.opts.format {
+            LogFormat::Human => self.log.print_human(&check_report::render(
+                check,
+                Format::Human,
+                &self.opts.human,
+            )),
+            LogFormat::Json => {
+                let diags: Vec<Value> = check
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .map(|f| json!({"code": f.rule.code, "rule": f.rule.name, "message": f.message, "help": f.help, "objects": f.objects}))
+                    .collect();
+                self.log
+                    .event("check-errors", json!({"diagnostics": diags}), "");
+            }
+        }
+        true
+    }
+
+    /// The instances the run exports from and imports into, as far as it needs them.
+    fn remotes<'p>(
+        &self,
+        pair: &'p Pair,
+    ) -> Result<
+        (
+            Option<&'p crate::input::Remote>,
+            Option<&'p crate::input::Remote>,
+        ),
+        Error,
+    > {
+        let source = pair.source_remote.as_ref();
+        let target = pair.target_remote();
+        if self.opts.from.is_none() && source.is_none() {
+            return Err(Error::usage(
+                "the sync exports from a DHIS2 instance, but the source is a file",
+                Some("give the source as a URL (`[source] url = ...` or --source), or import a verified file with --from".to_string()),
+            ));
+        }
+        if self.opts.out.is_none() && target.is_none() {
+            return Err(Error::usage(
+                "the sync imports into a DHIS2 instance, but the target is a file",
+                Some(
+                    "give the target as a URL, or write the verified values to a file with --out"
+                        .to_string(),
+                ),
+            ));
+        }
+        Ok((source, target))
+    }
+
+    /// Step 2: run analytics, or judge the age of the last run. `Some` ends the run.
+    fn analytics(
+        &mut self,
+        src: &crate::input::Remote,
+        pair: &Pair,
+    ) -> Result<Option<Outcome>, Error> {
+        let (s, opts) = (&self.config.sync, self.opts);
+        // A dry run starts nothing on the servers: it judges the last analytics run instead.
+        if s.run_analytics && opts.dry_run {
+            self.log.event(
+                "analytics-skipped",
+                json!({"reason": "dry run"}),
+                "dry run: analytics not started; judging the last run instead",
+            );
+        }
+        if s.run_analytics && !opts.dry_run {
+            self.log.event(
+                "analytics-start",
+                json!({}),
+                "running analytics tables on the source",
+            );
+            let pb = if opts.interactive && opts.format == LogFormat::Human {
+                ProgressBar::new_spinner()
+            } else {
+                ProgressBar::hidden()
+            };
+            let run = freshness::run(&src.client, s, &|m| {
+                pb.set_message(format!("analytics: {m}"));
+                pb.tick();
+            })?;
+            pb.finish_and_clear();
+            let (outcome, message, ok) = match &run {
+                freshness::Run::Done(m) => (None, format!("analytics done: {m}"), true),
+                freshness::Run::Failed(m) => (
+                    Some(Outcome::AnalyticsFailed),
+                    format!("analytics failed: {m}"),
+                    false,
+                ),
+                freshness::Run::TimedOut => (
+                    Some(Outcome::AnalyticsFailed),
+                    format!(
+                        "analytics did not finish within {}",
+                        freshness::human(s.analytics_timeout)
+                    ),
+                    false,
+                ),
+            };
+            self.record(AnalyticsStep::Ran {
+                ran: true,
+                ok,
+                message,
+            });
+            return Ok(outcome);
+        }
+        let system = pair.source.system.clone().unwrap_or_default();
+        let age = freshness::age(&system);
+        let too_old = age.is_none_or(|a| a > s.analytics_max_age);
+        let age_text = age.map_or("never (or unknown)".to_string(), freshness::human);
+        self.record(AnalyticsStep::Judged {
+            ran: false,
+            last_analytics_table_success: system.last_analytics_table_success.clone(),
+            age_seconds: age.map(|a| a.as_secs()),
+            too_old,
+            line: format!("analytics tables last ran {age_text} ago"),
+        });
+        if !too_old {
+            return Ok(None);
+        }
+        let line = format!(
+            "the source's analytics tables last ran {age_text} ago, longer than sync.analytics_max_age ({}); values may be out of date",
+            freshness::human(s.analytics_max_age)
+        );
+        self.log.event(
+            "stale-analytics",
+            json!({"code": "T2A025", "rule": "stale-analytics", "ageSeconds": age.map(|a| a.as_secs()), "refused": s.analytics_stale == StaleAnalytics::Refuse}),
+            format!("warning[T2A025 stale-analytics]: {line}"),
+        );
+        Ok((s.analytics_stale == StaleAnalytics::Refuse).then_some(Outcome::AnalyticsStale))
+    }
+
+    /// Step 3: the periods each mapping transfers.
+    fn plan(&mut self, cx: &Job<'_>) -> Plan {
+        let config = self.config;
+        let as_of = self
+            .opts
+            .as_of
+            .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+        // Validated when the config was read (`--period` is folded into it).
+        let specs: Vec<String> = config
+            .sync
+            .periods
+            .iter()
+            .map(|p| p.value.clone())
+            .collect();
+        let plan = plan::plan(
+            cx,
+            &plan::Request {
+                periods: &specs,
+                period_type: config.sync.period_type.as_ref().map(|p| p.value),
+                lookback: config.sync.lookback.unwrap_or(1),
+                include_current: config.sync.include_current,
+                as_of,
+            },
+        );
+        let skipped: Vec<SkippedPi> = plan
+            .skipped
+            .iter()
+            .map(|s| SkippedPi {
+                program_indicator: cx.pi_ref(&cx.mappings[s.mapping]),
+                reason: s.reason.clone(),
+            })
+            .collect();
+        self.record(PlanStep {
+            as_of: as_of.to_string(),
+            groups: plan
+                .groups
+                .iter()
+                .map(|g| PlanGroup {
+                    period_type: g.period_type.name(),
+                    periods: g.periods.iter().map(|p| p.iso()).collect(),
+                    program_indicators: g.mappings.len(),
+                })
+                .collect(),
+            skipped: skipped.clone(),
+        });
+        for (s, skipped) in plan.skipped.iter().zip(skipped) {
+            self.record(NotTransferred {
+                skipped,
+                label: cx.pi_label(&cx.mappings[s.mapping]),
+            });
+        }
+        plan
+    }
+
+    /// Step 4: export every request, verified into buckets as it comes.
+    fn export(
+        &mut self,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        plan: &Plan,
+        source: Option<&crate::input::Remote>,
+        collected: &mut Collected,
+    ) -> Result<(), Error> {
+        let Some(src) = source else {
+            return Ok(());
+        };
+        let requests = transfer::export_requests(cx, plan, &mut self.log);
+        let n = requests.count;
+        let pb = bar(self.opts, n, "export");
+        let remote = export::Remote {
+            client: &src.client,
+            version: src.version,
+        };
+        collected.export(&remote, cx, lk, requests, &|| pb.inc(1))?;
+        pb.finish_and_clear();
+        self.record(ExportStep {
+            requests: Some(n),
+            path: None,
+            rows: collected.verified.rows,
+        });
+        Ok(())
+    }
+
+    /// Step 4, `--from`: read a file written by `--out`, verified as an export is.
+    fn read_file(
+        &mut self,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        plan: &Plan,
+        path: &std::path::Path,
+        collected: &mut Collected,
+    ) -> Result<(), Error> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display()), None))?;
+        let rows = collected
+            .file(cx, lk, plan, std::io::BufReader::new(file))?
+            .map_err(|e| {
+                Error::usage(
+                    format!("`{}` is not a dataValueSet JSON: {e}", path.display()),
+                    Some(
+                        "give a file written by `t2a sync --out` (an object with `dataValues`)"
+                            .to_string(),
+                    ),
+                )
+            })?;
+        self.record(ExportStep {
+            requests: None,
+            path: Some(path.to_path_buf()),
+            rows,
+        });
+        Ok(())
+    }
+
+    /// Steps 5–6: verification, then reconciliation bucket by bucket (keys with two
+    /// values are found per bucket: before reconciling each, or all of them when the
+    /// export already has problems to list). `None`: verification failed.
+    fn verify_and_reconcile(
+        &mut self,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        plan: &Plan,
+        store: Option<&dyn reconcile::Store>,
+        pair: &Pair,
+        collected: &mut Collected,
+    ) -> Result<Option<Changes>, Error> {
+        let values = collected.values();
+        let mut verified = std::mem::take(&mut collected.verified);
+        let changes = if verified.issues.is_empty() {
+            match collected.reconcile(cx, lk, plan, store, pair.target_version())? {
+                Ok(changes) => Some(changes),
+                Err(duplicates) => {
+                    verified.issues.extend(duplicates);
+                    None
                 }
             }
+        } else {
+            collected.check_duplicates(cx, lk)?;
+            verified
+                .issues
+                .extend(std::mem::take(&mut collected.verified.issues));
+            None
+        };
+        let issues = verified.issues.into_sorted();
+        let failed = !issues.is_empty();
+        if failed {
+            print_issues(
+                &self.log,
+                "The export failed verification; nothing was written",
+                &issues,
+            );
+        }
+        self.record(VerifyStep {
+            values,
+            skipped_zeros: verified.skipped_zeros,
+            empty: verified.empty,
+            issues,
+        });
+        Ok(changes.filter(|_| !failed))
+    }
+
+    /// The preview: counts per data set and period, and the values that change.
+    fn preview(&mut self, cx: &Job<'_>, changes: &Changes) {
+        let stale_policy = match self.config.sync.stale {
+            Stale::Report => "report",
+            Stale::Zero => "zero",
+            Stale::Delete => "delete",
+        };
+        self.record(ReconcileStep {
+            totals: changes.preview.tally,
+            by_data_set_period: changes.preview.by_data_set_json(cx),
+            stale_policy,
+        });
+        self.log
+            .print_human(&changes.preview.human(cx, stale_policy));
+    }
+
+    /// Step 7a: ask, unless `--yes` or `--dry-run`. `Some` ends the run.
+    fn confirm(&self, to_write: usize, pair: &Pair) -> Result<Option<Outcome>, Error> {
+        let opts = self.opts;
+        if opts.yes || opts.dry_run {
+            return Ok(None);
+        }
+        if !opts.interactive {
+            return Err(Error::usage(
+                format!("refusing to write {to_write} values without confirmation: no terminal to ask on"),
+                Some("pass --yes to import unattended, or --dry-run to stop after the server-side dry run".to_string()),
+            ));
+        }
+        let asked = confirm(&format!(
+            "Import {to_write} values into {}? [y/N] ",
+            pair.report_sides.1.location
+        ));
+        Ok((!asked).then_some(Outcome::Declined))
+    }
+
+    /// Step 7b: the server-side dry run, then the import. `Some` ends the run.
+    fn import(
+        &mut self,
+        tgt: &crate::input::Remote,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        to_write: usize,
+    ) -> Result<Option<Outcome>, Error> {
+        let dry = self.send(tgt, cx, lk, to_write, true)?;
+        if self.failed(&dry) {
+            print_issues(
+                &self.log,
+                "The server-side dry run reported conflicts; nothing was written",
+                &with_abort(&dry),
+            );
+            return Ok(Some(Outcome::Conflicts));
+        }
+        if self.opts.dry_run {
+            return Ok(Some(Outcome::DryRun));
+        }
+        let done = self.send(tgt, cx, lk, to_write, false)?;
+        if self.failed(&done) {
+            print_issues(
+                &self.log,
+                "The import reported conflicts",
+                &with_abort(&done),
+            );
+            return Ok(Some(Outcome::Conflicts));
+        }
+        Ok(None)
+    }
+
+    fn send(
+        &mut self,
+        tgt: &crate::input::Remote,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        to_write: usize,
+        dry_run: bool,
+    ) -> Result<import::Outcome, Error> {
+        let what = if dry_run { "server dry run" } else { "import" };
+        let pb = bar(self.opts, to_write, what);
+        let how = import::How {
+            version: tgt.version,
+            dry_run,
+            chunk: self.config.sync.import_chunk as usize,
+        };
+        let journal = self.journal()?;
+        let outcome = import::run(&tgt.client, cx, lk, journal, how, &|done| {
+            pb.set_position(done as u64)
+        })?;
+        pb.finish_and_clear();
+        self.record(ImportStep {
+            dry_run,
+            outcome: outcome.clone(),
+        });
+        Ok(outcome)
+    }
+
+    fn failed(&self, out: &import::Outcome) -> bool {
+        out.aborted.is_some() || out.conflicts as u64 > self.config.sync.max_conflicts
+    }
+
+    /// Log the end, send the message, write the run report.
+    fn finish(&mut self, pair: Option<&Pair>, outcome: Outcome, error: Option<&Error>) {
+        let duration_ms = self.log.elapsed_ms() as u64;
+        let error_text = error.map(|e| e.to_string());
+        self.log.event(
+            "end",
+            json!({"outcome": outcome, "exitCode": outcome.exit_code(), "durationMs": duration_ms, "error": error_text}),
+            format!("{} in {:.1} s", outcome_text(outcome), duration_ms as f64 / 1000.0),
+        );
+        let r = &mut self.report;
+        r.finished = Some(jiff::Timestamp::now().to_string());
+        r.duration_ms = Some(duration_ms);
+        r.outcome = Some(outcome);
+        r.exit_code = Some(error.map_or(outcome.exit_code(), Error::exit_code));
+        r.error = error_text;
+        let config = self.config;
+        if notify::wanted(config, outcome) {
+            let subject = format!("t2a sync {}: {}", self.opts.job, outcome_text(outcome));
+            let text = self.report.summary_text();
+            let sent = notify::send(
+                config,
+                pair.and_then(|p| p.source_remote.as_ref()),
+                pair.and_then(Pair::target_remote),
+                &subject,
+                &text,
+            );
+            let line = match &sent {
+                Ok(()) => "message sent".to_string(),
+                Err(e) => format!("could not send the message: {e}"),
+            };
+            self.log.event(
+                "notify",
+                json!({"sent": sent.is_ok(), "error": sent.err()}),
+                line,
+            );
+        }
+        self.report.events = self.log.events().to_vec();
+        let Some(path) = report_path(config, self.opts) else {
+            return;
+        };
+        let values = self.changes.as_mut().map(|c| &mut c.report);
+        let written = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))
+            .and_then(|()| self.report.write(&path, values));
+        match written {
+            Ok(()) if self.opts.format == LogFormat::Human => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "t2a sync: run report written to {}",
+                    path.display()
+                );
+            }
+            Ok(()) => {}
             Err(e) => {
                 let _ = writeln!(
                     std::io::stderr(),
@@ -228,6 +701,22 @@ fn finish(
             }
         }
     }
+}
+
+/// The problems of an import, the abort first.
+fn with_abort(out: &import::Outcome) -> Vec<SyncIssue> {
+    let mut issues = out.issues.clone();
+    if let Some(a) = &out.aborted {
+        issues.insert(
+            0,
+            SyncIssue::new(
+                issue::IssueKind::ImportConflict,
+                format!("the target aborted the import: {a}"),
+                "see the target's server log",
+            ),
+        );
+    }
+    issues
 }
 
 fn outcome_text(o: Outcome) -> &'static str {
@@ -244,29 +733,6 @@ fn outcome_text(o: Outcome) -> &'static str {
         Outcome::Declined => "declined, nothing written",
         Outcome::Failed => "failed",
     }
-}
-
-fn message_text(rep: &Map<String, Value>, error: Option<&str>) -> String {
-    let mut lines = Vec::new();
-    if let Some(e) = error {
-        lines.push(format!("Error: {e}"));
-    }
-    for key in ["check", "reconcile", "dryRun", "import", "verify"] {
-        if let Some(v) = rep.get(key) {
-            let short = match key {
-                "reconcile" => v.get("totals").cloned().unwrap_or(Value::Null),
-                "verify" => json!(
-                    v.get("issues")
-                        .and_then(Value::as_array)
-                        .map_or(0, Vec::len)
-                ),
-                "check" => v.get("summary").cloned().unwrap_or(Value::Null),
-                _ => v.get("importCount").cloned().unwrap_or(Value::Null),
-            };
-            lines.push(format!("{key}: {short}"));
-        }
-    }
-    lines.join("\n")
 }
 
 /// Where the run report goes: `--report`, else `sync.report` (empty: none), else
@@ -322,505 +788,6 @@ fn print_issues(log: &Log, title: &str, issues: &[SyncIssue]) {
         text.push_str(&format!("  × {}{count}\n    help: {}\n", i.message, i.help));
     }
     log.print_human(&text);
-}
-
-fn steps(
-    config: &Config,
-    opts: &Options,
-    pair: &Pair,
-    log: &mut Log,
-    rep: &mut Map<String, Value>,
-    report_values: &mut Option<transfer::Changes>,
-) -> Result<Outcome, Error> {
-    // 1. The check gates everything.
-    let (cx, check) = check_with_context(config, pair)?;
-    let counts = check.counts();
-    rep.insert(
-        "check".into(),
-        json!({"summary": {"errors": counts.errors, "warnings": counts.warnings, "notes": counts.notes, "mappings": check.mappings},
-               "diagnostics": serde_json::from_str::<Value>(&report::render(&check, Format::Json, &opts.human)).ok()
-                   .and_then(|v| v.get("diagnostics").cloned())}),
-    );
-    log.event(
-        "check",
-        json!({"errors": counts.errors, "warnings": counts.warnings, "notes": counts.notes, "mappings": check.mappings}),
-        format!(
-            "check: {} mappings, {} errors, {} warnings, {} notes",
-            check.mappings, counts.errors, counts.warnings, counts.notes
-        ),
-    );
-    if counts.errors > 0 {
-        match opts.format {
-            LogFormat::Human => {
-                log.print_human(&report::render(&check, Format::Human, &opts.human))
-            }
-            LogFormat::Json => {
-                let diags: Vec<Value> = check
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .map(|f| json!({"code": f.rule.code, "rule": f.rule.name, "message": f.message, "help": f.help, "objects": f.objects}))
-                    .collect();
-                log.event("check-errors", json!({"diagnostics": diags}), "");
-            }
-        }
-        return Ok(Outcome::CheckFailed);
-    }
-
-    let source = pair.source_remote.as_ref();
-    let target = pair.target_remote();
-    if opts.from.is_none() && source.is_none() {
-        return Err(Error::usage(
-            "the sync exports from a DHIS2 instance, but the source is a file",
-            Some("give the source as a URL (`[source] url = ...` or --source), or import a verified file with --from".to_string()),
-        ));
-    }
-    if opts.out.is_none() && target.is_none() {
-        return Err(Error::usage(
-            "the sync imports into a DHIS2 instance, but the target is a file",
-            Some(
-                "give the target as a URL, or write the verified values to a file with --out"
-                    .to_string(),
-            ),
-        ));
-    }
-
-    // 2. Analytics freshness.
-    if let (Some(src), None) = (source, &opts.from)
-        && let Some(outcome) = analytics(config, opts, src, pair, log, rep)?
-    {
-        return Ok(outcome);
-    }
-
-    // 3. Plan.
-    let as_of = opts
-        .as_of
-        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
-    // Validated when the config was read (`--period` is folded into it).
-    let specs: Vec<String> = config
-        .sync
-        .periods
-        .iter()
-        .map(|p| p.value.clone())
-        .collect();
-    let plan = plan::plan(
-        &cx,
-        &plan::Request {
-            periods: &specs,
-            period_type: config.sync.period_type.as_ref().map(|p| p.value),
-            lookback: config.sync.lookback.unwrap_or(1),
-            include_current: config.sync.include_current,
-            as_of,
-        },
-    );
-    let plan_json: Vec<Value> = plan
-        .groups
-        .iter()
-        .map(|g| json!({"periodType": g.period_type.name(), "periods": g.periods.iter().map(|p| p.iso()).collect::<Vec<_>>(), "programIndicators": g.mappings.len()}))
-        .collect();
-    let skipped_json: Vec<Value> = plan
-        .skipped
-        .iter()
-        .map(
-            |s| json!({"programIndicator": cx.pi_ref(&cx.mappings[s.mapping]), "reason": s.reason}),
-        )
-        .collect();
-    let plan_line = plan
-        .groups
-        .iter()
-        .map(|g| {
-            let isos: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-            format!(
-                "{} PIs × {} {}",
-                g.mappings.len(),
-                g.period_type,
-                isos.join(",")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    log.event(
-        "plan",
-        json!({"asOf": as_of.to_string(), "groups": plan_json, "skipped": skipped_json}),
-        format!(
-            "plan as of {as_of}: {}",
-            if plan_line.is_empty() {
-                "nothing to transfer".into()
-            } else {
-                plan_line
-            }
-        ),
-    );
-    for s in &plan.skipped {
-        log.event(
-            "skipped",
-            json!({"programIndicator": cx.pi_ref(&cx.mappings[s.mapping]), "reason": s.reason}),
-            format!(
-                "not transferred: {}: {}",
-                cx.pi_label(&cx.mappings[s.mapping]),
-                s.reason
-            ),
-        );
-    }
-    rep.insert(
-        "plan".into(),
-        json!({"asOf": as_of.to_string(), "groups": plan_json, "skipped": skipped_json}),
-    );
-
-    // 4–5. Export (or read the file) and verify, into buckets on disk.
-    let lk = lookups::Lookups::new(&cx, &plan);
-    let mut collected = transfer::Collected::new(transfer::bucket_count(&cx, &plan))?;
-    match &opts.from {
-        Some(path) => from_file(&cx, &lk, &plan, path, &mut collected, log)?,
-        None => export(&cx, &lk, &plan, source, opts, &mut collected, log)?,
-    }
-    let values = collected.values();
-    let mut verified = std::mem::take(&mut collected.verified);
-    // Keys with two values are found per bucket: before reconciling each (all of them,
-    // when the export already has problems to list).
-    let store = target.map(|t| &t.client as &dyn reconcile::Store);
-    let changes = if verified.issues.is_empty() {
-        match collected.reconcile(&cx, &lk, &plan, store, pair.target_version())? {
-            Ok(changes) => Some(changes),
-            Err(duplicates) => {
-                verified.issues.extend(duplicates);
-                None
-            }
-        }
-    } else {
-        collected.check_duplicates(&cx, &lk)?;
-        verified
-            .issues
-            .extend(std::mem::take(&mut collected.verified.issues));
-        None
-    };
-    let issues = verified.issues.into_sorted();
-    rep.insert(
-        "export".into(),
-        json!({"values": values, "skippedZeros": verified.skipped_zeros, "empty": verified.empty}),
-    );
-    rep.insert("verify".into(), json!({ "issues": issues }));
-    log.event(
-        "verify",
-        json!({"values": values, "issues": issues.len(), "skippedZeros": verified.skipped_zeros}),
-        format!(
-            "verify: {values} values, {} problems{}",
-            issues.len(),
-            if verified.skipped_zeros > 0 {
-                format!(
-                    ", {} zeros left out (positive-integer data elements cannot hold 0)",
-                    verified.skipped_zeros
-                )
-            } else {
-                String::new()
-            }
-        ),
-    );
-    let Some(changes) = changes.filter(|_| issues.is_empty()) else {
-        print_issues(
-            log,
-            "The export failed verification; nothing was written",
-            &issues,
-        );
-        return Ok(Outcome::VerifyFailed);
-    };
-
-    // 6. Preview (--out with a file target: every verified value is new).
-    let tally = changes.preview.tally;
-    let stale_policy = match config.sync.stale {
-        Stale::Report => "report",
-        Stale::Zero => "zero",
-        Stale::Delete => "delete",
-    };
-    let by_data_set = changes.preview.by_data_set_json(&cx);
-    let mut reconcile_event = tally.json();
-    reconcile_event["byDataSetPeriod"] = by_data_set.clone();
-    rep.insert(
-        "reconcile".into(),
-        json!({"totals": tally.json(), "byDataSetPeriod": by_data_set}),
-    );
-    log.event(
-        "reconcile",
-        reconcile_event,
-        format!(
-            "reconcile: {} new, {} changed, {} unchanged, {} stale (stale = \"{stale_policy}\")",
-            tally.new, tally.changed, tally.unchanged, tally.stale
-        ),
-    );
-    log.print_human(&changes.preview.human(&cx, stale_policy));
-    let to_write = changes.writes + changes.deletes;
-    let changes = report_values.insert(changes);
-
-    if let Some(path) = &opts.out {
-        let n = collected.write_file(&cx, &lk, path)?;
-        log.event(
-            "out",
-            json!({"path": path, "values": n}),
-            format!("wrote {n} verified values to {}", path.display()),
-        );
-        return Ok(Outcome::Written);
-    }
-    drop(collected);
-    let Some(tgt) = target else {
-        return Ok(Outcome::Written);
-    };
-    if to_write == 0 {
-        return Ok(Outcome::NothingToChange);
-    }
-
-    // 7. Confirm, dry run, import.
-    if !opts.yes && !opts.dry_run {
-        if !opts.interactive {
-            return Err(Error::usage(
-                format!("refusing to write {to_write} values without confirmation: no terminal to ask on"),
-                Some("pass --yes to import unattended, or --dry-run to stop after the server-side dry run".to_string()),
-            ));
-        }
-        if !confirm(&format!(
-            "Import {to_write} values into {}? [y/N] ",
-            pair.report_sides.1.location
-        )) {
-            return Ok(Outcome::Declined);
-        }
-    }
-    let mut send = |log: &mut Log,
-                    rep: &mut Map<String, Value>,
-                    dry_run: bool|
-     -> Result<import::Outcome, Error> {
-        let (name, what) = if dry_run {
-            ("dry-run", "server dry run")
-        } else {
-            ("import", "import")
-        };
-        let pb = bar(opts, to_write, what);
-        let out = import::run(
-            &tgt.client,
-            &cx,
-            &lk,
-            &mut changes.journal,
-            import::How {
-                version: tgt.version,
-                dry_run,
-                chunk: config.sync.import_chunk as usize,
-            },
-            &|done| pb.set_position(done as u64),
-        )?;
-        pb.finish_and_clear();
-        rep.insert(if dry_run { "dryRun" } else { "import" }.into(), json!(out));
-        let (c, v) = (out.import_count, out.values);
-        log.event(
-            name,
-            json!({"values": v, "importCount": c, "conflicts": out.conflicts, "requests": out.requests, "issues": out.issues}),
-            format!(
-                "{what}: {} new, {} changed, {} set to zero, {} deleted in {} requests; the target counted {} imported, {} updated, {} deleted, {} ignored, {} conflicts",
-                v.new, v.changed, v.zeroed, v.deleted, out.requests, c.imported, c.updated, c.deleted, c.ignored, out.conflicts
-            ),
-        );
-        Ok(out)
-    };
-    let failed = |out: &import::Outcome| {
-        out.aborted.is_some() || out.conflicts as u64 > config.sync.max_conflicts
-    };
-    let with_abort = |out: &import::Outcome| {
-        let mut issues = out.issues.clone();
-        if let Some(a) = &out.aborted {
-            issues.insert(
-                0,
-                SyncIssue::new(
-                    issue::IssueKind::ImportConflict,
-                    format!("the target aborted the import: {a}"),
-                    "see the target's server log",
-                ),
-            );
-        }
-        issues
-    };
-    let dry = send(log, rep, true)?;
-    if failed(&dry) {
-        print_issues(
-            log,
-            "The server-side dry run reported conflicts; nothing was written",
-            &with_abort(&dry),
-        );
-        return Ok(Outcome::Conflicts);
-    }
-    if opts.dry_run {
-        return Ok(Outcome::DryRun);
-    }
-    let done = send(log, rep, false)?;
-    if failed(&done) {
-        print_issues(log, "The import reported conflicts", &with_abort(&done));
-        return Ok(Outcome::Conflicts);
-    }
-
-    // 8. Completeness.
-    if config.sync.complete_data_sets {
-        let c = import::complete_data_sets(
-            &tgt.client,
-            &cx,
-            &lk,
-            &mut changes.journal,
-            config.sync.complete_min_values,
-        )?;
-        rep.insert("complete".into(), json!(c));
-        log.event(
-            "complete",
-            json!(c),
-            format!(
-                "completed {} data set registrations ({} conflicts)",
-                c.registrations, c.conflicts
-            ),
-        );
-    }
-    Ok(Outcome::Synced)
-}
-
-/// Step 2: run analytics, or judge the age of the last run. `Some` ends the run.
-fn analytics(
-    config: &Config,
-    opts: &Options,
-    src: &crate::input::Remote,
-    pair: &Pair,
-    log: &mut Log,
-    rep: &mut Map<String, Value>,
-) -> Result<Option<Outcome>, Error> {
-    let s = &config.sync;
-    // A dry run starts nothing on the servers: it judges the last analytics run instead.
-    if s.run_analytics && opts.dry_run {
-        log.event(
-            "analytics-skipped",
-            json!({"reason": "dry run"}),
-            "dry run: analytics not started; judging the last run instead",
-        );
-    }
-    if s.run_analytics && !opts.dry_run {
-        log.event(
-            "analytics-start",
-            json!({}),
-            "running analytics tables on the source",
-        );
-        let pb = if opts.interactive && opts.format == LogFormat::Human {
-            ProgressBar::new_spinner()
-        } else {
-            ProgressBar::hidden()
-        };
-        let run = freshness::run(&src.client, s, &|m| {
-            pb.set_message(format!("analytics: {m}"));
-            pb.tick();
-        })?;
-        pb.finish_and_clear();
-        let (outcome, line, ok) = match &run {
-            freshness::Run::Done(m) => (None, format!("analytics done: {m}"), true),
-            freshness::Run::Failed(m) => (
-                Some(Outcome::AnalyticsFailed),
-                format!("analytics failed: {m}"),
-                false,
-            ),
-            freshness::Run::TimedOut => (
-                Some(Outcome::AnalyticsFailed),
-                format!(
-                    "analytics did not finish within {}",
-                    freshness::human(s.analytics_timeout)
-                ),
-                false,
-            ),
-        };
-        rep.insert(
-            "analytics".into(),
-            json!({"ran": true, "ok": ok, "message": line}),
-        );
-        log.event(
-            "analytics",
-            json!({"ran": true, "ok": ok, "message": line}),
-            line.clone(),
-        );
-        return Ok(outcome);
-    }
-    let system = pair.source.system.clone().unwrap_or_default();
-    let age = freshness::age(&system);
-    let too_old = age.is_none_or(|a| a > s.analytics_max_age);
-    let age_text = age.map_or("never (or unknown)".to_string(), freshness::human);
-    rep.insert(
-        "analytics".into(),
-        json!({"ran": false, "lastAnalyticsTableSuccess": system.last_analytics_table_success, "ageSeconds": age.map(|a| a.as_secs()), "tooOld": too_old}),
-    );
-    if !too_old {
-        log.event(
-            "analytics",
-            json!({"ageSeconds": age.map(|a| a.as_secs())}),
-            format!("analytics tables last ran {age_text} ago"),
-        );
-        return Ok(None);
-    }
-    let line = format!(
-        "the source's analytics tables last ran {age_text} ago, longer than sync.analytics_max_age ({}); values may be out of date",
-        freshness::human(s.analytics_max_age)
-    );
-    log.event(
-        "stale-analytics",
-        json!({"code": "T2A025", "rule": "stale-analytics", "ageSeconds": age.map(|a| a.as_secs()), "refused": s.analytics_stale == StaleAnalytics::Refuse}),
-        format!("warning[T2A025 stale-analytics]: {line}"),
-    );
-    Ok((s.analytics_stale == StaleAnalytics::Refuse).then_some(Outcome::AnalyticsStale))
-}
-
-fn export(
-    cx: &Job<'_>,
-    lk: &lookups::Lookups,
-    plan: &plan::Plan,
-    source: Option<&crate::input::Remote>,
-    opts: &Options,
-    collected: &mut transfer::Collected,
-    log: &mut Log,
-) -> Result<(), Error> {
-    let Some(src) = source else {
-        return Ok(());
-    };
-    let requests = transfer::export_requests(cx, plan, log);
-    let n = requests.count;
-    let pb = bar(opts, n, "export");
-    let remote = export::Remote {
-        client: &src.client,
-        version: src.version,
-    };
-    collected.export(&remote, cx, lk, requests, &|| pb.inc(1))?;
-    pb.finish_and_clear();
-    let rows = collected.verified.rows;
-    log.event(
-        "export",
-        json!({"requests": n, "rows": rows}),
-        format!("export: {rows} rows from {n} requests"),
-    );
-    Ok(())
-}
-
-fn from_file(
-    cx: &Job<'_>,
-    lk: &lookups::Lookups,
-    plan: &plan::Plan,
-    path: &std::path::Path,
-    collected: &mut transfer::Collected,
-    log: &mut Log,
-) -> Result<(), Error> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display()), None))?;
-    let n = collected
-        .file(cx, lk, plan, std::io::BufReader::new(file))?
-        .map_err(|e| {
-            Error::usage(
-                format!("`{}` is not a dataValueSet JSON: {e}", path.display()),
-                Some(
-                    "give a file written by `t2a sync --out` (an object with `dataValues`)"
-                        .to_string(),
-                ),
-            )
-        })?;
-    log.event(
-        "from",
-        json!({"path": path, "rows": n}),
-        format!("read {n} values from {}", path.display()),
-    );
-    Ok(())
 }
 
 fn confirm(question: &str) -> bool {

@@ -18,7 +18,7 @@ use super::reconcile::{Change, Class};
 /// How many changed values the human preview lists.
 const SHOWN: usize = 25;
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
 pub struct Tally {
     pub new: usize,
     pub changed: usize,
