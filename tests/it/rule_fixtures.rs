@@ -1,11 +1,13 @@
 //! One fixture pair per rule (tests/fixtures/rules/<name>/, or one folder per case),
-//! with positive and negative cases; the exact JSON report is snapshotted.
+//! with positive and negative cases; the exact JSON report is snapshotted. Each case
+//! runs its rule alone (every other rule off), so a new rule never changes the fixtures
+//! of another.
 
 use std::path::{Path, PathBuf};
 
 use t2a::rules::RULES;
 
-use crate::support::{check_report, repo};
+use crate::support::{check_report_with, repo};
 
 const FIXTURES: &str = "tests/fixtures/rules";
 
@@ -33,14 +35,20 @@ fn rel(p: &Path) -> String {
 /// one case fires it, and each report matches its snapshot.
 fn check_rule(name: &str) {
     let rule = RULES.iter().find(|r| r.name == name).expect("rule exists");
+    let others: Vec<String> = RULES
+        .iter()
+        .filter(|r| r.name != name)
+        .map(|r| format!("{}=off", r.name))
+        .collect();
     let mut fired = 0;
     for (case, dir) in cases(name) {
         let job = dir.join("job.toml");
         let config = job.is_file().then_some(job.as_path());
-        let (text, report) = check_report(
+        let (text, report) = check_report_with(
             config,
             &rel(&dir.join("source.json")),
             Some(&rel(&dir.join("target.json"))),
+            &others,
         );
         for d in report["diagnostics"].as_array().expect("diagnostics") {
             assert_eq!(

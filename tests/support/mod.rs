@@ -61,7 +61,17 @@ pub fn check_report(
     source: &str,
     target: Option<&str>,
 ) -> (String, serde_json::Value) {
-    let cfg = t2a::app::job_config(config, Some(source), target, &[]).expect("config");
+    check_report_with(config, source, target, &[])
+}
+
+/// As `check_report`, with `--rule NAME=LEVEL` flags.
+pub fn check_report_with(
+    config: Option<&Path>,
+    source: &str,
+    target: Option<&str>,
+    rules: &[String],
+) -> (String, serde_json::Value) {
+    let cfg = t2a::app::job_config(config, Some(source), target, rules).expect("config");
     let report = t2a::check::check(&cfg).expect("check");
     let text = t2a::report::render(&report, t2a::report::Format::Json, &Default::default());
     let value = serde_json::from_str(&text).expect("json report");
