@@ -91,6 +91,33 @@ impl Metadata {
     }
 }
 
+impl SystemInfo {
+    /// How old the analytics tables are, by the server's own clock (`serverDate` minus
+    /// `lastAnalyticsTableSuccess`, both in server time). `None` if they never ran or the
+    /// server does not say.
+    pub fn analytics_age(&self) -> Option<std::time::Duration> {
+        let parse = |s: &str| {
+            s.trim_end_matches('Z')
+                .parse::<jiff::civil::DateTime>()
+                .ok()
+        };
+        let last = parse(self.last_analytics_table_success.as_deref()?)?;
+        let now = self.server_date.as_deref().and_then(parse)?;
+        std::time::Duration::try_from(now.duration_since(last)).ok()
+    }
+}
+
+/// A human duration: "3 h 20 min", "2 d 4 h".
+pub fn human_duration(d: std::time::Duration) -> String {
+    let mins = d.as_secs() / 60;
+    let (days, hours, m) = (mins / 1440, (mins / 60) % 24, mins % 60);
+    match (days, hours) {
+        (0, 0) => format!("{m} min"),
+        (0, h) => format!("{h} h {m} min"),
+        (d, h) => format!("{d} d {h} h"),
+    }
+}
+
 /// The part of `/api/system/info` the tool reads.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -123,4 +150,28 @@ pub struct PackageInfo {
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn analytics_age_uses_the_server_clock() {
+        let s = SystemInfo {
+            server_date: Some("2026-11-24T09:00:00.000".into()),
+            last_analytics_table_success: Some("2026-11-23T07:30:00.000".into()),
+            ..SystemInfo::default()
+        };
+        assert_eq!(
+            s.analytics_age(),
+            Some(Duration::from_secs(25 * 3600 + 1800))
+        );
+        assert_eq!(
+            human_duration(Duration::from_secs(25 * 3600 + 1800)),
+            "1 d 1 h"
+        );
+        assert_eq!(SystemInfo::default().analytics_age(), None);
+    }
 }

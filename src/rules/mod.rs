@@ -97,6 +97,7 @@ mod mapping_attribute_misconfigured;
 mod mapping_attribute_missing;
 mod missing_category_option_combo;
 mod period_type_mismatch;
+mod stale_analytics;
 mod unassigned_org_unit;
 mod unknown_category_option_combo;
 mod unknown_data_element;
@@ -117,6 +118,7 @@ pub static RULES: &[&Rule] = &[
     &conflicting_period_types::RULE,
     &unknown_org_unit::RULE,
     &unassigned_org_unit::RULE,
+    &stale_analytics::RULE,
 ];
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the

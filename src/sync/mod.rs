@@ -357,7 +357,7 @@ impl Run<'_> {
             return Ok(outcome);
         }
         let system = pair.source.system.clone().unwrap_or_default();
-        let age = freshness::age(&system);
+        let age = system.analytics_age();
         let too_old = age.is_none_or(|a| a > s.analytics_max_age);
         let age_text = age.map_or("never (or unknown)".to_string(), freshness::human);
         self.record(AnalyticsStep::Judged {
@@ -367,7 +367,10 @@ impl Run<'_> {
             too_old,
             line: format!("analytics tables last ran {age_text} ago"),
         });
-        if !too_old {
+        // The rule's level decides: `[rules] stale-analytics = "off"` judges nothing.
+        let off = crate::rule_id::STALE_ANALYTICS.level(&self.config.rules)
+            == crate::diagnostic::Level::Off;
+        if !too_old || off {
             return Ok(None);
         }
         let line = format!(

@@ -121,4 +121,5 @@ rule_tests! {
     conflicting_period_types => "conflicting-period-types",
     unknown_org_unit => "unknown-org-unit",
     unassigned_org_unit => "unassigned-org-unit",
+    stale_analytics => "stale-analytics",
 }

@@ -539,6 +539,16 @@ fn analytics_can_be_run_first_or_judged_by_age() {
         "T2A025"
     );
     assert!(env.target.writes().is_empty());
+    // The check's summary counts the rule's warning.
+    assert_eq!(run.event("check").expect("check")["warnings"], 1);
+
+    // The rule is one of the registry: turned off, nothing is judged or refused.
+    env.job("analytics_stale = \"refuse\"\n[rules]\nstale-analytics = \"off\"");
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.event("stale-analytics").is_none());
+    assert_eq!(env.target.stored(), env.expected());
+    env.target.with_data(|d| d.values.clear());
 
     env.job("run_analytics = true");
     let run = env.run(&["--yes"]);
