@@ -74,6 +74,7 @@ fn request() -> plan::Request<'static> {
         lookback: 1,
         include_current: false,
         as_of: jiff::civil::date(2024, 2, 15),
+        excluded: &[],
     }
 }
 

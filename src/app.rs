@@ -155,6 +155,9 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
     if !args.periods.is_empty() {
         set_periods(&mut cfg, &args.periods)?;
     }
+    if args.skip_invalid {
+        cfg.sync.on_error = crate::config::OnError::Skip;
+    }
     let as_of = match &args.as_of {
         Some(d) => Some(d.parse::<jiff::civil::Date>().map_err(|e| {
             Error::usage(
@@ -190,8 +193,8 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
 }
 
 /// `--period` replaces the job's periods, for the check (period-type-mismatch) too.
+/// Periods of several types are fine: each mapping gets those of its data sets' type.
 fn set_periods(cfg: &mut Config, periods: &[String]) -> Result<(), Error> {
-    let mut kinds = Vec::new();
     for p in periods {
         let Some(kind) = crate::period::period_spec_type(p) else {
             return Err(Error::usage(
@@ -199,30 +202,17 @@ fn set_periods(cfg: &mut Config, periods: &[String]) -> Result<(), Error> {
                 Some("write ISO periods like 202401, 2024Q1, 2024W5 or relative ones like LAST_MONTH".to_string()),
             ));
         };
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
+        if let Some(pt) = &cfg.sync.period_type
+            && !kind.matches(pt.value)
+        {
+            return Err(Error::usage(
+                format!(
+                    "--period `{p}` is {kind} but the job's sync.period_type is {}",
+                    pt.value
+                ),
+                Some("give periods of the job's type, or remove `period_type` from the job to transfer each data set's own type".to_string()),
+            ));
         }
-    }
-    if kinds.len() > 1 {
-        let names: Vec<String> = kinds.iter().map(ToString::to_string).collect();
-        return Err(Error::usage(
-            format!(
-                "the --period values mix period types ({})",
-                names.join(", ")
-            ),
-            Some("one run transfers one period type; run once per type".to_string()),
-        ));
-    }
-    if let (Some(pt), Some(kind)) = (&cfg.sync.period_type, kinds.first())
-        && !kind.matches(pt.value)
-    {
-        return Err(Error::usage(
-            format!(
-                "--period is {kind} but the job's sync.period_type is {}",
-                pt.value
-            ),
-            None,
-        ));
     }
     cfg.sync.periods = periods
         .iter()

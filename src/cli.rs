@@ -91,6 +91,10 @@ pub struct SyncArgs {
     #[arg(long, conflicts_with = "out")]
     pub dry_run: bool,
 
+    /// Leave out the program indicators the check's errors name and transfer the rest (sync.on_error = "skip"); exits 1 when anything was left out
+    #[arg(long)]
+    pub skip_invalid: bool,
+
     /// Import without asking (needed when there is no terminal, e.g. cron or CI)
     #[arg(long)]
     pub yes: bool,

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
-pub use sync::{ImportStrategy, Notify, NotifyInstance, Stale, StaleAnalytics, SyncConfig};
+pub use sync::{
+    ImportStrategy, Notify, NotifyInstance, OnError, Stale, StaleAnalytics, SyncConfig,
+};
 pub use walk::Spanned;
 use walk::{Issue, Issues, TableReader, entry_string};
 
@@ -625,7 +627,7 @@ unknown-data-element = "fatal"
         )
         .unwrap_err();
         let messages: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
-        assert_eq!(issues.len(), 8, "{messages:#?}");
+        assert_eq!(issues.len(), 7, "{messages:#?}");
         let help = |needle: &str| {
             issues
                 .iter()
@@ -636,6 +638,30 @@ unknown-data-element = "fatal"
         assert_eq!(help("Montly"), "did you mean \"Monthly\"?");
         assert!(help("duplicate-targets").contains("`duplicate-target`"));
         assert!(help("purge").contains("report, zero, delete"));
+    }
+
+    #[test]
+    fn periods_of_several_types_are_a_choice_unless_the_job_sets_its_type() {
+        let c = parse(
+            "[sync]\nperiods = [\"202401\", \"2024Q1\", \"LAST_WEEK\"]\non_error = \"skip\"\n",
+        )
+        .expect("several period types read");
+        assert_eq!(c.sync.periods.len(), 3);
+        assert_eq!(c.sync.on_error, OnError::Skip);
+        let issues = parse(
+            "[sync]\nperiod_type = \"Monthly\"\nperiods = [\"202401\", \"2024Q1\", \"2024W2\"]\n",
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "\"2024Q1\" is Quarterly but `sync.period_type` is Monthly",
+                "\"2024W2\" is Weekly but `sync.period_type` is Monthly"
+            ]
+        );
+        let issues = parse("[sync]\non_error = \"ignore\"\n").unwrap_err();
+        assert!(issues[0].message.contains("on_error"), "{issues:?}");
     }
 
     #[test]

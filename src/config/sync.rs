@@ -44,6 +44,16 @@ pub enum StaleAnalytics {
     Refuse,
 }
 
+/// What a sync does when the check finds errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Write nothing.
+    #[default]
+    Refuse,
+    /// Leave out the program indicators the errors name, transfer the rest.
+    Skip,
+}
+
 /// When to send a DHIS2 message about a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Notify {
@@ -82,6 +92,7 @@ pub struct SyncConfig {
     /// `lastYears` of the triggered analytics run (all years when unset).
     pub analytics_last_years: Option<u64>,
     pub stale: Stale,
+    pub on_error: OnError,
     /// Conflicts the server-side dry run may report before the import is abandoned.
     pub max_conflicts: u64,
     /// Values per import request.
@@ -112,6 +123,7 @@ impl Default for SyncConfig {
             analytics_poll: Duration::from_secs(10),
             analytics_last_years: None,
             stale: Stale::default(),
+            on_error: OnError::default(),
             max_conflicts: 0,
             import_chunk: 5000,
             complete_data_sets: false,
@@ -157,6 +169,7 @@ pub const SYNC_KEYS: &[&str] = &[
     "analytics_poll",
     "analytics_last_years",
     "stale",
+    "on_error",
     "max_conflicts",
     "import_chunk",
     "complete_data_sets",
@@ -262,6 +275,13 @@ pub fn read(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> 
     ) {
         s.stale = v;
     }
+    if let Some(v) = t.choice(
+        "on_error",
+        &[("refuse", OnError::Refuse), ("skip", OnError::Skip)],
+        issues,
+    ) {
+        s.on_error = v;
+    }
     if let Some(v) = t.uint("max_conflicts", u32::MAX.into(), issues) {
         s.max_conflicts = v.value;
     }
@@ -313,22 +333,24 @@ pub fn read(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> 
 
 fn read_periods(t: &mut TableReader<'_>, s: &mut SyncConfig, issues: &mut Issues) {
     if let Some(list) = t.strings("periods", issues) {
-        let mut types: Vec<(RelativeType, Spanned<String>)> = Vec::new();
+        // Periods of several types are fine: each mapping gets those of its data sets'
+        // type. With `period_type`, every period must be of that type.
         for p in list.value {
             match period_spec_type(&p.value) {
                 Some(pt) => {
-                    if let Some((first, at)) = types.iter().find(|(t, _)| *t != pt) {
+                    if let Some(job) = &s.period_type
+                        && !pt.matches(job.value)
+                    {
                         issues.push(
                             p.span.clone(),
                             format!(
-                                "`sync.periods` mixes period types: \"{}\" is {pt}, \"{}\" is {first}",
-                                p.value, at.value
+                                "\"{}\" is {pt} but `sync.period_type` is {}",
+                                p.value, job.value
                             ),
-                            "another period type",
-                            Some("one job transfers one period type; data sets of other types get their own job, or use `period_type` with `lookback`".into()),
+                            "disagrees with period_type",
+                            Some("keep only one of `period_type` and `periods`, or make them agree".into()),
                         );
                     }
-                    types.push((pt, p.clone()));
                     s.periods.push(p);
                 }
                 None => issues.push(
@@ -338,19 +360,6 @@ fn read_periods(t: &mut TableReader<'_>, s: &mut SyncConfig, issues: &mut Issues
                     Some("write ISO periods like \"202401\", \"2024Q1\", \"2024W5\" or relative ones like \"LAST_MONTH\", \"LAST_3_MONTHS\"".into()),
                 ),
             }
-        }
-        if let (Some(pt), Some((first, at))) = (&s.period_type, types.first())
-            && !first.matches(pt.value)
-        {
-            issues.push(
-                at.span.clone(),
-                format!(
-                    "`sync.periods` are {first} but `sync.period_type` is {}",
-                    pt.value
-                ),
-                "disagrees with period_type",
-                Some("keep only one of `period_type` and `periods`, or make them agree".into()),
-            );
         }
     }
     if let Some(l) = t.uint("lookback", 1000, issues) {

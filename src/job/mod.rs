@@ -6,11 +6,13 @@ pub mod attribute;
 pub mod graph;
 pub mod mappings;
 pub mod scope;
+pub mod transferable;
 pub mod units;
 
 pub use attribute::{ATTRIBUTE_CODE, ATTRIBUTE_NAME, AttributeDetection, AttributeOutcome, How};
 pub use graph::MappingGraph;
 pub use mappings::{Combo, DeField, Mapping};
+pub use transferable::Untransferable;
 pub use units::{ReportingUnits, Skip, UnitSet};
 
 use rustc_hash::FxHashMap;

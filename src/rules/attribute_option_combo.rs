@@ -1,7 +1,7 @@
 use super::help::{join, unresolved_hints};
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::job::Job;
 use crate::job::{Combo, Mapping};
+use crate::job::{Job, transferable};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -69,15 +69,10 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
             if data_sets.is_empty() {
                 return None;
             }
-            let attr_combo = |ds: usize| t.data_set_combo(ds).or(t.default_combo());
-            let fits = |ds: usize| {
-                attr_combo(ds).is_some_and(|c| t.combo_cocs(c).contains(&a))
-                    // An explicit default AOC fits a data set with the default attribute combo.
-                    || (Some(a) == t.default_coc() && attr_combo(ds).is_none_or(|c| t.is_default_combo(c)))
-            };
-            if data_sets.iter().any(|&ds| fits(ds)) {
+            if data_sets.iter().any(|&ds| transferable::aoc_fits(t, ds, a)) {
                 return None;
             }
+            let attr_combo = |ds: usize| transferable::attribute_combo(t, ds);
             let names: Vec<String> = data_sets
                 .iter()
                 .map(|&ds| {

@@ -1,7 +1,7 @@
 use super::help::list_some;
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::job::Job;
 use crate::job::{Combo, Mapping};
+use crate::job::{Job, transferable};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -43,10 +43,10 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
         return None;
     };
     let t = cx.target;
-    let combos = t.effective_combos(de);
-    if combos.is_empty() || combos.iter().any(|&c| t.combo_cocs(c).contains(&coc)) {
+    if transferable::coc_fits(t, de, coc) {
         return None;
     }
+    let combos = t.effective_combos(de);
     let coc_obj = &t.category_option_combos[coc];
     let coc_combo = coc_obj
         .category_combo

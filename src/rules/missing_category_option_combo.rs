@@ -1,7 +1,7 @@
 use super::help::list_some;
 use crate::diagnostic::{Finding, ObjectRef};
-use crate::job::Job;
 use crate::job::{Combo, Mapping};
+use crate::job::{Job, transferable};
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -41,10 +41,10 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
         return None;
     }
     let t = cx.target;
-    let combos = t.effective_combos(de);
-    if combos.is_empty() || combos.iter().any(|&c| t.is_default_combo(c)) {
+    if !transferable::needs_coc(t, de) {
         return None;
     }
+    let combos = t.effective_combos(de);
     let options: Vec<String> = combos
         .iter()
         .flat_map(|&c| t.combo_cocs(c).iter())

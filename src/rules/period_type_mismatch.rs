@@ -13,7 +13,9 @@ declare_rule! {
     /// `sync.period_type`, or the type of its `sync.periods`; without either, the
     /// period type of the relative periods of the source's aggregate data exchanges
     /// that export the program indicator. Fires when that type is the type of none of
-    /// the data element's data sets.
+    /// the data element's data sets. Periods of several types (`--period 202402
+    /// --period 2024Q1`) are a choice: each mapping takes those of its data sets' type,
+    /// and one with none of its type is not planned, which this rule does not report.
     ///
     /// ## Why is this bad?
     /// Unless the target runs with `strictPeriods`, DHIS2 stores monthly values in a
@@ -38,6 +40,10 @@ declare_rule! {
 
 fn check(cx: &Job<'_>) -> Vec<Finding> {
     let t = cx.target;
+    // Periods of several types let each mapping take its own: a mapping with none of
+    // its type is not planned, which is no defect.
+    let job = &cx.config.sync;
+    let choice = job.period_type.is_none() && job.period_types().len() > 1;
     let mut out = Vec::new();
     for de in cx.graph.data_elements() {
         let data_sets = cx.graph.data_sets_of(de);
@@ -53,7 +59,9 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             BTreeMap::new();
         for mi in cx.graph.mappings_of(de) {
             for (rt, origin) in cx.period_types(&cx.mappings[mi]) {
-                if ds_types.iter().any(|&dt| rt.matches(dt)) {
+                if ds_types.iter().any(|&dt| rt.matches(dt))
+                    || (choice && origin == PeriodOrigin::Job)
+                {
                     continue;
                 }
                 let key = (rt.to_string(), format!("{origin:?}"));

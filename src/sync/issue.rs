@@ -18,10 +18,6 @@ pub enum IssueKind {
     DuplicateValue,
     /// A value the data element's value type cannot hold.
     InvalidValue,
-    /// An exported org unit the target does not know.
-    UnknownOrgUnit,
-    /// An org unit not assigned to a data set holding the data element.
-    UnassignedOrgUnit,
     /// A period the job did not ask for, or of another type than the data sets'.
     UnexpectedPeriod,
     /// A conflict the target reported on import.

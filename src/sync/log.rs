@@ -46,7 +46,8 @@ impl Log {
         self.started.elapsed().as_millis()
     }
 
-    /// Record an event: `fields` (a JSON object) for machines, `line` for people.
+    /// Record an event: `fields` (a JSON object) for machines, `line` for people (an
+    /// empty line prints nothing; a line of several lines prints them all).
     pub fn event(&mut self, name: &str, fields: Value, line: impl AsRef<str>) {
         let mut e = json!({
             "event": name,
@@ -63,6 +64,7 @@ impl Log {
                     let _ = writeln!(out, "{e}");
                     let _ = out.flush();
                 }
+                LogFormat::Human if line.as_ref().is_empty() => {}
                 LogFormat::Human => {
                     let _ = writeln!(std::io::stderr(), "t2a sync: {}", line.as_ref());
                 }

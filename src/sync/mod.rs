@@ -21,6 +21,7 @@ pub mod plan;
 pub mod preview;
 pub mod reconcile;
 pub mod report;
+pub mod skip;
 pub mod transfer;
 pub mod values;
 pub mod verify;
@@ -34,19 +35,21 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::check::{Pair, check_with_context, load_pair};
-use crate::config::{Config, Stale, StaleAnalytics};
+use crate::config::{Config, OnError, Stale, StaleAnalytics};
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::job::Job;
 use crate::report::{self as check_report, Format, HumanOptions};
+use crate::rule_id::RuleId;
 
 use issue::SyncIssue;
 use log::{Log, LogFormat};
 use lookups::Lookups;
 use plan::Plan;
 use report::{
-    AnalyticsStep, CheckStep, CheckSummary, ExportStep, ImportStep, NotTransferred, OutStep,
-    PlanGroup, PlanStep, ReconcileStep, RunReport, SkippedPi, Start, VerifyStep,
+    AnalyticsStep, CheckStep, CheckSummary, ExportStep, ImportStep, LeftOutValues, NotTransferred,
+    NotTransferredPi, OutStep, PlanGroup, PlanStep, ReconcileStep, RuleRef, RunReport, SkippedPi,
+    Start, VerifyStep,
 };
 use transfer::{Changes, Collected};
 
@@ -116,6 +119,7 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
         log: Log::new(opts.format),
         report: RunReport::new(&opts.job),
         changes: None,
+        excluded: Vec::new(),
     };
     run.record(Start {
         job: opts.job.clone(),
@@ -138,7 +142,7 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
         Err(e) => (Outcome::Failed, Some(e)),
     };
     run.finish(Some(&pair), outcome, error);
-    result.map(Outcome::exit_code)
+    result.map(|o| run.exit_code(o))
 }
 
 /// One run: the job, the log and the report it feeds.
@@ -149,9 +153,19 @@ struct Run<'a> {
     report: RunReport,
     /// The run's changes, once reconciled (the report lists them).
     changes: Option<Changes>,
+    /// Per mapping: the rule of the error that leaves it out (`on_error = "skip"`).
+    excluded: Vec<Option<&'static RuleId>>,
 }
 
 impl Run<'_> {
+    /// A run that moved less than everything (for a defect) exits 1, so CI notices.
+    fn exit_code(&self, outcome: Outcome) -> u8 {
+        match outcome.exit_code() {
+            0 if !self.report.not_transferred.is_empty() => 1,
+            code => code,
+        }
+    }
+
     fn record<S: report::Step>(&mut self, step: S) {
         self.report.record(&mut self.log, step);
     }
@@ -160,8 +174,8 @@ impl Run<'_> {
     fn steps(&mut self, pair: &Pair) -> Result<Outcome, Error> {
         let config = self.config;
         let (cx, check) = check_with_context(config, pair)?;
-        if self.check(&check) {
-            return Ok(Outcome::CheckFailed);
+        if let Some(outcome) = self.check(&cx, &check) {
+            return Ok(outcome);
         }
         let (source, target) = self.remotes(pair)?;
         if let (Some(src), None) = (source, &self.opts.from)
@@ -228,8 +242,10 @@ impl Run<'_> {
             .ok_or_else(|| Error::usage("the run has no reconciled changes to import", None))
     }
 
-    /// Step 1: the check gates everything. True when it failed.
-    fn check(&mut self, check: &crate::report::Report) -> bool {
+    /// Step 1: the check gates everything; `Some` ends the run. With
+    /// `on_error = "skip"`, the program indicators its errors name are left out instead,
+    /// unless an error concerns the whole job.
+    fn check(&mut self, cx: &Job<'_>, check: &crate::report::Report) -> Option<Outcome> {
         let counts = check.counts();
         let diagnostics = serde_json::from_str::<Value>(&check_report::render(
             check,
@@ -249,26 +265,83 @@ impl Run<'_> {
             diagnostics,
         });
         if counts.errors == 0 {
-            return false;
+            return None;
         }
+        self.print_errors(check);
+        let ex = skip::exclusions(cx, &check.findings);
+        if self.config.sync.on_error == OnError::Refuse {
+            self.log.event(
+                "refused",
+                json!({"errors": counts.errors, "skippable": ex.blocking.is_empty()}),
+                if ex.blocking.is_empty() {
+                    "nothing written: the check found errors; fix them, or leave out the program indicators they name with --skip-invalid (sync.on_error = \"skip\")"
+                } else {
+                    "nothing written: the check found errors"
+                },
+            );
+            return Some(Outcome::CheckFailed);
+        }
+        if !ex.blocking.is_empty() {
+            let rules: Vec<&str> = ex.blocking.iter().map(|f| f.rule.name).collect();
+            self.log.event(
+                "refused",
+                json!({"errors": counts.errors, "skippable": false, "blocking": rules}),
+                format!(
+                    "nothing written: errors of {} concern the whole job, and skipping program indicators cannot get past them",
+                    unique(&rules).join(", ")
+                ),
+            );
+            return Some(Outcome::CheckFailed);
+        }
+        self.log.event(
+            "skip-invalid",
+            json!({"programIndicators": ex.excluded(), "orgUnitErrors": ex.org_units}),
+            format!(
+                "skipping what the errors name: {} program indicators left out{}; the rest is transferred",
+                ex.excluded(),
+                if ex.org_units > 0 {
+                    ", values at the org units named are left out"
+                } else {
+                    ""
+                }
+            ),
+        );
+        self.excluded = ex.by_mapping;
+        None
+    }
+
+    /// The check's errors, once, grouped by rule (warnings stay in the run report).
+    fn print_errors(&mut self, check: &crate::report::Report) {
+        let errors: Vec<crate::diagnostic::Finding> = check
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .cloned()
+            .collect();
         match self.opts.format {
-            LogFormat::Human => self.log.print_human(&check_report::render(
-                check,
-                Format::Human,
-                &self.opts.human,
-            )),
+            LogFormat::Human => {
+                let errors_only = crate::report::Report::new(
+                    check.source.clone(),
+                    check.target.clone(),
+                    check.mappings,
+                    errors,
+                    check.off.clone(),
+                );
+                self.log.print_human(&check_report::render(
+                    &errors_only,
+                    Format::Human,
+                    &self.opts.human,
+                ));
+            }
             LogFormat::Json => {
-                let diags: Vec<Value> = check
-                    .findings
+                let diags: Vec<Value> = errors
                     .iter()
-                    .filter(|f| f.severity == Severity::Error)
                     .map(|f| json!({"code": f.rule.code, "rule": f.rule.name, "message": f.message, "help": f.help, "objects": f.objects}))
                     .collect();
                 self.log
                     .event("check-errors", json!({"diagnostics": diags}), "");
             }
         }
-        true
     }
 
     /// The instances the run exports from and imports into, as far as it needs them.
@@ -407,6 +480,7 @@ impl Run<'_> {
                 lookback: config.sync.lookback.unwrap_or(1),
                 include_current: config.sync.include_current,
                 as_of,
+                excluded: &self.excluded,
             },
         );
         let skipped: Vec<SkippedPi> = plan
@@ -415,8 +489,18 @@ impl Run<'_> {
             .map(|s| SkippedPi {
                 program_indicator: cx.pi_ref(&cx.mappings[s.mapping]),
                 reason: s.reason.clone(),
+                rule: s.rule.map(RuleRef::from),
             })
             .collect();
+        for s in &skipped {
+            if let Some(rule) = s.rule {
+                self.report.not_transferred.push(NotTransferredPi {
+                    program_indicator: s.program_indicator.clone(),
+                    rule,
+                    reason: s.reason.clone(),
+                });
+            }
+        }
         self.record(PlanStep {
             as_of: as_of.to_string(),
             groups: plan
@@ -528,6 +612,7 @@ impl Run<'_> {
             None
         };
         let issues = verified.issues.into_sorted();
+        let left_out = self.left_out(cx, std::mem::take(&mut verified.left_out));
         let failed = !issues.is_empty();
         if failed {
             print_issues(
@@ -541,8 +626,38 @@ impl Run<'_> {
             skipped_zeros: verified.skipped_zeros,
             empty: verified.empty,
             issues,
+            left_out,
         });
         Ok(changes.filter(|_| !failed))
+    }
+
+    /// Values left out for their org units: logged per PI, and listed as not
+    /// transferred.
+    fn left_out(
+        &mut self,
+        cx: &Job<'_>,
+        gaps: std::collections::BTreeMap<(u32, verify::OrgUnitGap), verify::LeftOut>,
+    ) -> Vec<LeftOutValues> {
+        let mut out = Vec::new();
+        for ((m, gap), l) in gaps {
+            let mapping = &cx.mappings[m as usize];
+            let entry = LeftOutValues {
+                program_indicator: cx.pi_ref(mapping),
+                rule: gap.rule().into(),
+                values: l.values,
+                org_units: l.org_units.into_iter().collect(),
+                more_org_units: l.more_org_units,
+                label: cx.pi_label(mapping),
+            };
+            self.report.not_transferred.push(NotTransferredPi {
+                program_indicator: entry.program_indicator.clone(),
+                rule: entry.rule,
+                reason: entry.reason(),
+            });
+            self.record(entry.clone());
+            out.push(entry);
+        }
+        out
     }
 
     /// The preview: counts per data set and period, and the values that change.
@@ -647,16 +762,34 @@ impl Run<'_> {
     fn finish(&mut self, pair: Option<&Pair>, outcome: Outcome, error: Option<&Error>) {
         let duration_ms = self.log.elapsed_ms() as u64;
         let error_text = error.map(|e| e.to_string());
+        let exit_code = error.map_or(self.exit_code(outcome), Error::exit_code);
+        let not_transferred = self.report.not_transferred.len();
+        if let Some(text) = self.report.not_transferred_summary() {
+            self.log.event(
+                "not-transferred",
+                json!({"programIndicators": not_transferred}),
+                text,
+            );
+        }
+        let partial = if not_transferred > 0 && !outcome.is_failure() {
+            format!("; {not_transferred} program indicators not (fully) transferred")
+        } else {
+            String::new()
+        };
         self.log.event(
             "end",
-            json!({"outcome": outcome, "exitCode": outcome.exit_code(), "durationMs": duration_ms, "error": error_text}),
-            format!("{} in {:.1} s", outcome_text(outcome), duration_ms as f64 / 1000.0),
+            json!({"outcome": outcome, "exitCode": exit_code, "notTransferred": not_transferred, "durationMs": duration_ms, "error": error_text}),
+            format!(
+                "{}{partial} in {:.1} s",
+                outcome_text(outcome),
+                duration_ms as f64 / 1000.0
+            ),
         );
         let r = &mut self.report;
         r.finished = Some(jiff::Timestamp::now().to_string());
         r.duration_ms = Some(duration_ms);
         r.outcome = Some(outcome);
-        r.exit_code = Some(error.map_or(outcome.exit_code(), Error::exit_code));
+        r.exit_code = Some(exit_code);
         r.error = error_text;
         let config = self.config;
         if notify::wanted(config, outcome) {
@@ -704,6 +837,17 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Each name once, in first-seen order.
+fn unique<'s>(names: &[&'s str]) -> Vec<&'s str> {
+    let mut out: Vec<&str> = Vec::new();
+    for n in names {
+        if !out.contains(n) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// The problems of an import, the abort first.

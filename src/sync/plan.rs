@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
-use crate::job::Job;
+use crate::job::{Job, Mapping, transferable};
 use crate::model::Identifiable;
-use crate::period::{Period, PeriodType, expand, period_spec_type};
+use crate::period::{Period, PeriodType, RelativeType, expand, period_spec_type};
+use crate::rule_id::{self, RuleId};
 
 /// Mappings that share a period type, and the periods they transfer.
 #[derive(Debug, Clone)]
@@ -19,11 +20,20 @@ pub struct Group {
     pub mappings: Vec<usize>,
 }
 
-/// A mapping that cannot be planned, and why.
+/// A mapping that is not transferred, and why: a defect (the rule that reports it;
+/// the run then did not move everything), or the job's periods (none of its type).
 #[derive(Debug, Clone)]
 pub struct Skipped {
     pub mapping: usize,
     pub reason: String,
+    pub rule: Option<&'static RuleId>,
+}
+
+impl Skipped {
+    /// Left out for a defect, not for the job's choice of periods.
+    pub fn is_defect(&self) -> bool {
+        self.rule.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,6 +52,9 @@ pub struct Request<'a> {
     pub include_current: bool,
     /// The day the plan is made for (today, or `--as-of`).
     pub as_of: Date,
+    /// Per mapping: the rule of an error finding that excludes it (`--skip-invalid`);
+    /// empty when nothing is excluded.
+    pub excluded: &'a [Option<&'static RuleId>],
 }
 
 impl Plan {
@@ -90,62 +103,39 @@ fn periods_of(t: PeriodType, req: &Request<'_>) -> Vec<Period> {
     out
 }
 
-/// Plan the transfer of every mapping that resolves in the target.
+/// Plan the transfer of every transferable mapping: each gets the periods of the
+/// type of the data sets holding its data element.
 pub fn plan(cx: &Job<'_>, req: &Request<'_>) -> Plan {
-    let t = cx.target;
-    let spec_type = req.periods.first().and_then(|p| period_spec_type(p));
+    let mut spec_types: Vec<RelativeType> = Vec::new();
+    for t in req.periods.iter().filter_map(|p| period_spec_type(p)) {
+        if !spec_types.contains(&t) {
+            spec_types.push(t);
+        }
+    }
     let mut by_type: BTreeMap<PeriodType, Vec<usize>> = BTreeMap::new();
     let mut skipped = Vec::new();
     for (mi, m) in cx.mappings.iter().enumerate() {
-        let Some(de) = m.target_de else {
-            skipped.push(Skipped {
-                mapping: mi,
-                reason: format!("data element `{}` does not exist in the target", m.de),
-            });
-            continue;
+        let skip = |reason: String, rule: Option<&'static RuleId>| Skipped {
+            mapping: mi,
+            reason,
+            rule,
         };
-        let mut ds_types: Vec<PeriodType> = cx
-            .graph
-            .data_sets_of(de)
-            .iter()
-            .filter_map(|&ds| t.data_sets[ds].period_type.as_deref()?.parse().ok())
-            .collect();
-        ds_types.sort();
-        ds_types.dedup();
-        let types: Vec<PeriodType> = match (req.period_type, spec_type) {
-            (Some(pt), _) => vec![pt],
-            (None, Some(st)) if ds_types.is_empty() => match st {
-                crate::period::RelativeType::Exact(pt) => vec![pt],
-                crate::period::RelativeType::FinancialYear => Vec::new(),
-            },
-            (None, Some(st)) => ds_types
-                .iter()
-                .copied()
-                .filter(|dt| st.matches(*dt))
-                .collect(),
-            (None, None) => ds_types.clone(),
-        };
-        if types.is_empty() {
-            let de_code = t.data_elements[de].code().unwrap_or(&m.de).to_string();
-            let reason = if ds_types.is_empty() {
-                format!(
-                    "data element `{de_code}` is in no data set and the job sets no `sync.period_type`"
-                )
-            } else {
-                let names: Vec<&str> = ds_types.iter().map(|p| p.name()).collect();
-                format!(
-                    "the job's periods are of another type than the data sets of `{de_code}` ({})",
-                    names.join(", ")
-                )
-            };
-            skipped.push(Skipped {
-                mapping: mi,
-                reason,
-            });
+        if let Some(why) = transferable::why_not(cx, m) {
+            skipped.push(skip(why.reason(m), Some(why.rule())));
             continue;
         }
-        for ty in types {
-            by_type.entry(ty).or_default().push(mi);
+        if let Some(Some(rule)) = req.excluded.get(mi) {
+            let reason = format!("left out for its {} error (--skip-invalid)", rule.name);
+            skipped.push(skip(reason, Some(rule)));
+            continue;
+        }
+        match period_types(cx, m, req.period_type, &spec_types) {
+            Ok(types) => {
+                for ty in types {
+                    by_type.entry(ty).or_default().push(mi);
+                }
+            }
+            Err((reason, rule)) => skipped.push(skip(reason, rule)),
         }
     }
     let mut groups = Vec::new();
@@ -156,6 +146,7 @@ pub fn plan(cx: &Job<'_>, req: &Request<'_>) -> Plan {
                 skipped.push(Skipped {
                     mapping,
                     reason: format!("no {ty} period to transfer"),
+                    rule: None,
                 });
             }
             continue;
@@ -166,7 +157,64 @@ pub fn plan(cx: &Job<'_>, req: &Request<'_>) -> Plan {
             mappings,
         });
     }
+    skipped.sort_by_key(|s| s.mapping);
     Plan { groups, skipped }
+}
+
+/// The period types a transferable mapping is planned with: those of its data sets
+/// that the job asks for. A job of one period type (`sync.period_type`, or periods of
+/// one type) that is not the data sets' type is a defect (`period-type-mismatch`);
+/// periods of several types simply leave out a mapping with none of its type.
+fn period_types(
+    cx: &Job<'_>,
+    m: &Mapping,
+    job_type: Option<PeriodType>,
+    spec_types: &[RelativeType],
+) -> Result<Vec<PeriodType>, (String, Option<&'static RuleId>)> {
+    let t = cx.target;
+    let de = m.target_de.unwrap_or_default();
+    let mut ds_types: Vec<PeriodType> = cx
+        .graph
+        .data_sets_of(de)
+        .iter()
+        .filter_map(|&ds| t.data_sets[ds].period_type.as_deref()?.parse().ok())
+        .collect();
+    ds_types.sort();
+    ds_types.dedup();
+    let de_code = t.data_elements[de].code().unwrap_or(&m.de).to_string();
+    let names: Vec<&str> = ds_types.iter().map(|p| p.name()).collect();
+    let (types, asked): (Vec<PeriodType>, String) = match job_type {
+        Some(pt) => (
+            ds_types.iter().copied().filter(|&d| d == pt).collect(),
+            pt.name().to_string(),
+        ),
+        None if spec_types.is_empty() => (ds_types.clone(), String::new()),
+        None => (
+            ds_types
+                .iter()
+                .copied()
+                .filter(|&d| spec_types.iter().any(|st| st.matches(d)))
+                .collect(),
+            spec_types
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    };
+    if !types.is_empty() {
+        return Ok(types);
+    }
+    if ds_types.is_empty() {
+        let reason = format!("the data sets of `{de_code}` have no period type");
+        return Err((reason, None));
+    }
+    let reason = format!(
+        "the job transfers {asked} periods; the data sets of `{de_code}` are {}",
+        names.join(", ")
+    );
+    let one_type = job_type.is_some() || spec_types.len() == 1;
+    Err((reason, one_type.then_some(&rule_id::PERIOD_TYPE_MISMATCH)))
 }
 
 #[cfg(test)]
@@ -181,6 +229,7 @@ mod tests {
             lookback,
             include_current,
             as_of: date(2024, 3, 15),
+            excluded: &[],
         }
     }
 

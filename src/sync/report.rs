@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::diagnostic::ObjectRef;
 use crate::input::SideInfo;
+use crate::rule_id::RuleId;
 
 use super::Outcome;
 use super::import;
@@ -72,6 +73,10 @@ pub struct RunReport {
     pub import: Option<import::Outcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complete: Option<import::Completion>,
+    /// Every program indicator the run did not (fully) transfer for a defect, with the
+    /// rule that excluded it: mappings left out of the plan, values left out at org
+    /// units. A run that leaves anything out exits 1.
+    pub not_transferred: Vec<NotTransferredPi>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,6 +110,7 @@ impl RunReport {
             dry_run: None,
             import: None,
             complete: None,
+            not_transferred: Vec::new(),
             finished: None,
             duration_ms: None,
             outcome: None,
@@ -133,6 +139,50 @@ impl RunReport {
         out.flush()
     }
 
+    /// The account of what a run left out, for the end of its log.
+    pub fn not_transferred_summary(&self) -> Option<String> {
+        let not_planned = self
+            .plan
+            .as_ref()
+            .map_or(0, |p| p.skipped.iter().filter(|s| s.rule.is_none()).count());
+        if self.not_transferred.is_empty() && not_planned == 0 {
+            return None;
+        }
+        let mut text = String::new();
+        if !self.not_transferred.is_empty() {
+            text.push_str(&format!(
+                "not transferred for a defect: {} program indicators",
+                self.not_transferred.len()
+            ));
+            let mut by_rule: Vec<(&str, &str, Vec<&NotTransferredPi>)> = Vec::new();
+            for n in &self.not_transferred {
+                match by_rule.iter_mut().find(|(code, _, _)| *code == n.rule.code) {
+                    Some((_, _, list)) => list.push(n),
+                    None => by_rule.push((n.rule.code, n.rule.name, vec![n])),
+                }
+            }
+            by_rule.sort_by_key(|(code, _, _)| *code);
+            for (code, name, list) in by_rule {
+                text.push_str(&format!("\n  {code} {name} ({}):", list.len()));
+                for n in list {
+                    text.push_str(&format!(
+                        "\n    \"{}\" ({}): {}",
+                        n.program_indicator.name, n.program_indicator.id, n.reason
+                    ));
+                }
+            }
+        }
+        if not_planned > 0 {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "not planned: {not_planned} program indicators have no period of their data sets' type among the job's periods (listed in the run report's plan)"
+            ));
+        }
+        Some(text)
+    }
+
     /// A short account for a DHIS2 message.
     pub fn summary_text(&self) -> String {
         let mut lines = Vec::new();
@@ -152,6 +202,9 @@ impl RunReport {
         }
         if let Some(v) = &self.verify {
             lines.push(format!("verify: {}", v.issues.len()));
+        }
+        if let Some(text) = self.not_transferred_summary() {
+            lines.push(text);
         }
         lines.join("\n")
     }
@@ -311,11 +364,66 @@ pub struct PlanGroup {
     pub program_indicators: usize,
 }
 
+/// A rule, as the report names it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RuleRef {
+    pub code: &'static str,
+    pub name: &'static str,
+}
+
+impl From<&'static RuleId> for RuleRef {
+    fn from(r: &'static RuleId) -> Self {
+        RuleRef {
+            code: r.code,
+            name: r.name,
+        }
+    }
+}
+
+/// A program indicator left out of the plan: for a defect (its rule), or because the
+/// job asks for no period of its type.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedPi {
     pub program_indicator: ObjectRef,
     pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
+}
+
+/// Values of a program indicator left out for their org units.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftOutValues {
+    pub program_indicator: ObjectRef,
+    pub rule: RuleRef,
+    pub values: usize,
+    /// Some of the org units (as exported), the rest counted in `moreOrgUnits`.
+    pub org_units: Vec<String>,
+    pub more_org_units: usize,
+    #[serde(skip)]
+    pub label: String,
+}
+
+impl LeftOutValues {
+    pub fn reason(&self) -> String {
+        let n = self.org_units.len() + self.more_org_units;
+        let where_ = match self.rule.code {
+            "T2A012" => "the target does not know",
+            _ => "no data set holding its data element is assigned to",
+        };
+        format!(
+            "{} values left out at {n} org units {where_} ({}: {})",
+            self.values,
+            self.rule.name,
+            self.org_units
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if self.more_org_units > 0 { ", …" } else { "" }
+        )
+    }
 }
 
 /// The periods each mapping transfers, and the mappings left out.
@@ -356,6 +464,27 @@ impl Step for PlanStep {
     }
 }
 
+/// Values left out, as a log event of their own (the verify step keeps them).
+impl Step for LeftOutValues {
+    fn event_name(&self) -> &'static str {
+        "left-out"
+    }
+    /// Listed once, grouped, at the end of the run (`not_transferred_summary`).
+    fn line(&self) -> String {
+        String::new()
+    }
+    fn keep(self, _: &mut RunReport) {}
+}
+
+/// A program indicator not (fully) transferred for a defect.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotTransferredPi {
+    pub program_indicator: ObjectRef,
+    pub rule: RuleRef,
+    pub reason: String,
+}
+
 /// A mapping not transferred, as a log event of its own.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -370,8 +499,9 @@ impl Step for NotTransferred {
     fn event_name(&self) -> &'static str {
         "skipped"
     }
+    /// Listed once, grouped, at the end of the run (`not_transferred_summary`).
     fn line(&self) -> String {
-        format!("not transferred: {}: {}", self.label, self.skipped.reason)
+        String::new()
     }
     fn keep(self, _: &mut RunReport) {}
 }
@@ -418,6 +548,8 @@ pub struct VerifyStep {
     pub skipped_zeros: usize,
     pub empty: usize,
     pub issues: Vec<SyncIssue>,
+    /// Values never sent, for their org units.
+    pub left_out: Vec<LeftOutValues>,
 }
 
 impl Step for VerifyStep {
@@ -440,7 +572,7 @@ impl Step for VerifyStep {
         )
     }
     fn event(&self) -> Value {
-        json!({"values": self.values, "issues": self.issues.len(), "skippedZeros": self.skipped_zeros})
+        json!({"values": self.values, "issues": self.issues.len(), "skippedZeros": self.skipped_zeros, "leftOut": self.left_out})
     }
     fn keep(self, r: &mut RunReport) {
         r.verify = Some(self);

@@ -1,11 +1,14 @@
 //! Verifying exported values before anything is written: each row must come from a
 //! mapped PI of its request (a PI's own UID in `dataElement` is a leak), name a planned
-//! period, an org unit the target knows and has assigned to the data element's data set,
-//! hold a value the data element's type accepts, and be the only value for its key.
+//! period, hold a value the data element's type accepts, and be the only value for its
+//! key. Values at org units the target does not know, or has not assigned to a data set
+//! holding the data element, are never sent: they are left out and counted per PI.
 //!
 //! Rows are verified as they are read, into compact records; the one check that needs
 //! all values at once (one value per key) runs per bucket (`duplicates`): two values for
 //! one key share their org unit, hence their bucket.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
@@ -13,7 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::dhis2::rows::{Row, for_each_row};
 use crate::diagnostic::ObjectRef;
 use crate::job::Job;
-use crate::model::Identifiable;
+use crate::rule_id::{self, RuleId};
 
 use super::issue::{IssueKind, IssueLog, SyncIssue};
 use super::journal::{Fields, Record};
@@ -45,10 +48,64 @@ impl Record for Exported {
     }
 }
 
+/// Why values at an org unit are left out; each reason is a rule of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrgUnitGap {
+    /// The target does not know the org unit.
+    Unknown,
+    /// No data set of the period type holding the data element is assigned to it.
+    Unassigned,
+}
+
+impl OrgUnitGap {
+    pub fn rule(self) -> &'static RuleId {
+        match self {
+            OrgUnitGap::Unknown => &rule_id::UNKNOWN_ORG_UNIT,
+            OrgUnitGap::Unassigned => &rule_id::UNASSIGNED_ORG_UNIT,
+        }
+    }
+}
+
+/// Org units a PI's values are left out at (a few named, for the report).
+#[derive(Debug, Default, Clone)]
+pub struct LeftOut {
+    pub values: usize,
+    pub org_units: BTreeSet<String>,
+    /// Org units beyond those named.
+    pub more_org_units: usize,
+}
+
+/// Org units named per left-out entry; the rest are counted.
+const NAMED_ORG_UNITS: usize = 10;
+
+impl LeftOut {
+    fn add(&mut self, values: usize, org_unit: &str) {
+        self.values += values;
+        if self.org_units.contains(org_unit) {
+            return;
+        }
+        if self.org_units.len() < NAMED_ORG_UNITS {
+            self.org_units.insert(org_unit.to_string());
+        } else {
+            self.more_org_units += 1;
+        }
+    }
+
+    fn merge(&mut self, other: LeftOut) {
+        self.values += other.values;
+        self.more_org_units += other.more_org_units;
+        for ou in other.org_units {
+            self.add(0, &ou);
+        }
+    }
+}
+
 /// What verification counted besides the values.
 #[derive(Debug, Default)]
 pub struct Verified {
     pub issues: IssueLog,
+    /// Per mapping and reason: values left out for their org unit.
+    pub left_out: BTreeMap<(u32, OrgUnitGap), LeftOut>,
     /// Zeros a positive-integer data element cannot hold, left out.
     pub skipped_zeros: usize,
     /// Rows without a value, left out.
@@ -60,6 +117,9 @@ pub struct Verified {
 impl Verified {
     pub fn add(&mut self, other: Verified) {
         self.issues.extend(other.issues);
+        for (k, v) in other.left_out {
+            self.left_out.entry(k).or_default().merge(v);
+        }
         self.skipped_zeros += other.skipped_zeros;
         self.empty += other.empty;
         self.rows += other.rows;
@@ -157,6 +217,14 @@ impl<'a> Verifier<'a> {
         }
     }
 
+    fn leave_out(&mut self, m: usize, gap: OrgUnitGap, org_unit: &str) {
+        self.out
+            .left_out
+            .entry((m as u32, gap))
+            .or_default()
+            .add(1, org_unit);
+    }
+
     fn row(&mut self, m: usize, row: &Row<'_>, sink: &mut dyn FnMut(Exported)) {
         let cx = self.cx;
         let t = cx.target;
@@ -225,43 +293,13 @@ impl<'a> Verifier<'a> {
         // Org unit: known to the target under the job's scheme, and assigned.
         let scheme = &cx.config.mapping.org_unit_id_scheme;
         let Some(ou) = t.organisation_units.resolve(scheme, &row.org_unit) else {
-            self.out.issues.push(
-                SyncIssue::new(
-                    IssueKind::UnknownOrgUnit,
-                    format!(
-                        "program indicator {} has values for org unit `{}`, which does not exist in the target (matched by {scheme})",
-                        cx.pi_label(mapping),
-                        row.org_unit
-                    ),
-                    "import the org unit into the target, or narrow `sync.org_units` / the program's org units",
-                )
-                .object(self.pi(m))
-                .object(ObjectRef::unnamed("organisationUnit", row.org_unit.to_string())),
-            );
+            self.leave_out(m, OrgUnitGap::Unknown, &row.org_unit);
             return;
         };
         let ptype = self.lk.ptype(period);
         let sets = self.lk.data_sets(m, ptype);
-        if !sets.is_empty() && !sets.iter().any(|&ds| t.is_assigned(ds, ou)) {
-            let ou_obj = &t.organisation_units[ou];
-            let mut issue = SyncIssue::new(
-                IssueKind::UnassignedOrgUnit,
-                format!(
-                    "program indicator {} has values for org unit \"{}\" ({}), which no {} data set holding `{}` is assigned to",
-                    cx.pi_label(mapping),
-                    ou_obj.name(),
-                    ou_obj.id(),
-                    ptype,
-                    mapping.de
-                ),
-                "assign the data set to the org unit in the target, or narrow `sync.org_units` / the program's org units",
-            )
-            .object(self.pi(m))
-            .object(ObjectRef::of(ou_obj));
-            for &ds in sets {
-                issue = issue.object(cx.data_set_ref(ds));
-            }
-            self.out.issues.push(issue);
+        if !sets.iter().any(|&ds| t.is_assigned(ds, ou)) {
+            self.leave_out(m, OrgUnitGap::Unassigned, &row.org_unit);
             return;
         }
         // Value: what the data element's type accepts.

@@ -152,6 +152,7 @@ fn run(src: &Catalog, tgt: &Catalog, buckets: usize) -> Vec<Row> {
             lookback: 1,
             include_current: false,
             as_of: jiff::civil::date(2024, 2, 15),
+            excluded: &[],
         },
     );
     let lk = Lookups::new(&cx, &p);
