@@ -67,8 +67,8 @@ pub struct Lookups {
     planned: Vec<FixedBitSet>,
     /// Per mapping: its resolved target.
     pub targets: Vec<Option<Target>>,
-    /// Target -> the mapping that sends it (the last, as the check's duplicate rule
-    /// leaves only one when it passes).
+    /// Target -> the mapping that sends it (the last planned one: the check's duplicate
+    /// rule leaves only one when it passes).
     by_target: FxHashMap<Target, usize>,
     /// Per mapping: the data sets holding its data element, per period type.
     data_sets: Vec<Vec<(PeriodType, Vec<usize>)>>,
@@ -112,11 +112,16 @@ impl Lookups {
                     .map(|(de, coc, aoc)| (de as u32, combo_part(coc), combo_part(aoc)))
             })
             .collect();
-        let by_target = targets
-            .iter()
-            .enumerate()
-            .filter_map(|(i, k)| k.map(|k| (k, i)))
-            .collect();
+        // A planned mapping owns its target over one left out that shares it.
+        let mut by_target: FxHashMap<Target, usize> = FxHashMap::default();
+        for (i, k) in targets.iter().enumerate() {
+            let Some(k) = *k else { continue };
+            if !planned[i].is_clear() {
+                by_target.insert(k, i);
+            } else {
+                by_target.entry(k).or_insert(i);
+            }
+        }
         let data_sets = cx
             .mappings
             .iter()
@@ -158,6 +163,11 @@ impl Lookups {
             return Some(i);
         }
         Period::parse(written).and_then(|p| self.by_period.get(&p).copied())
+    }
+
+    /// Whether a mapping is planned for any period.
+    pub fn is_planned_at_all(&self, mapping: usize) -> bool {
+        !self.planned[mapping].is_clear()
     }
 
     pub fn is_planned(&self, mapping: usize, period: u16) -> bool {

@@ -10,6 +10,7 @@
 //! 8. complete data sets; 9. log, run report, message.
 
 pub mod export;
+pub mod file;
 pub mod freshness;
 pub mod import;
 pub mod issue;
@@ -120,6 +121,7 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
         report: RunReport::new(&opts.job),
         changes: None,
         excluded: Vec::new(),
+        as_of: None,
     };
     run.record(Start {
         job: opts.job.clone(),
@@ -155,6 +157,8 @@ struct Run<'a> {
     changes: Option<Changes>,
     /// Per mapping: the rule of the error that leaves it out (`on_error = "skip"`).
     excluded: Vec<Option<&'static RuleId>>,
+    /// The day the run is planned for, once planned.
+    as_of: Option<Date>,
 }
 
 impl Run<'_> {
@@ -183,7 +187,11 @@ impl Run<'_> {
         {
             return Ok(outcome);
         }
-        let plan = self.plan(&cx);
+        let provenance = match &self.opts.from {
+            Some(path) => self.provenance(&cx, path)?,
+            None => None,
+        };
+        let plan = self.plan(&cx, provenance.as_ref())?;
         let lk = Lookups::new(&cx, &plan);
         let mut collected = Collected::new(transfer::bucket_count(&cx, &plan))?;
         match &self.opts.from {
@@ -200,7 +208,9 @@ impl Run<'_> {
         let to_write = changes.writes + changes.deletes;
         self.changes = Some(changes);
         if let Some(path) = &self.opts.out {
-            let values = collected.write_file(&cx, &lk, path)?;
+            let record = plan.record(&cx, self.as_of.unwrap_or_else(today));
+            let provenance = file::Provenance::new(&cx, &self.opts.job, record);
+            let values = collected.write_file(&cx, &lk, path, &provenance)?;
             self.record(OutStep {
                 path: path.clone(),
                 values,
@@ -458,31 +468,94 @@ impl Run<'_> {
         Ok((s.analytics_stale == StaleAnalytics::Refuse).then_some(Outcome::AnalyticsStale))
     }
 
-    /// Step 3: the periods each mapping transfers.
-    fn plan(&mut self, cx: &Job<'_>) -> Plan {
+    /// What a `--from` file records of how it was made; its id schemes must be the
+    /// job's.
+    fn provenance(
+        &mut self,
+        cx: &Job<'_>,
+        path: &std::path::Path,
+    ) -> Result<Option<file::Provenance>, Error> {
+        let f = std::fs::File::open(path)
+            .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display()), None))?;
+        let provenance = file::provenance(std::io::BufReader::new(f))
+            .map_err(|e| not_a_data_value_set(path, &e))?;
+        let Some(p) = provenance else {
+            self.log.event(
+                "from-unplanned",
+                json!({"path": path}),
+                format!(
+                    "{} records no plan (not written by `t2a sync --out`): verifying against a fresh plan",
+                    path.display()
+                ),
+            );
+            return Ok(None);
+        };
+        if let Some(diff) = p.schemes.differences(&file::Schemes::of(cx)) {
+            return Err(Error::usage(
+                format!(
+                    "`{}` was written with other id schemes than the job has now ({diff})",
+                    path.display()
+                ),
+                Some(
+                    "set the job's [mapping] id schemes back, or write the file again with --out"
+                        .to_string(),
+                ),
+            ));
+        }
+        Ok(Some(p))
+    }
+
+    /// Step 3: the periods each mapping transfers: planned now, or as a `--from` file
+    /// records.
+    fn plan(&mut self, cx: &Job<'_>, provenance: Option<&file::Provenance>) -> Result<Plan, Error> {
         let config = self.config;
-        let as_of = self
-            .opts
-            .as_of
-            .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
-        // Validated when the config was read (`--period` is folded into it).
-        let specs: Vec<String> = config
-            .sync
-            .periods
-            .iter()
-            .map(|p| p.value.clone())
-            .collect();
-        let plan = plan::plan(
-            cx,
-            &plan::Request {
-                periods: &specs,
-                period_type: config.sync.period_type.as_ref().map(|p| p.value),
-                lookback: config.sync.lookback.unwrap_or(1),
-                include_current: config.sync.include_current,
-                as_of,
-                excluded: &self.excluded,
-            },
-        );
+        let plan = match provenance {
+            Some(p) => {
+                let as_of = p.plan.as_of.parse::<Date>().map_err(|e| {
+                    Error::usage(
+                        format!("the file's plan has an invalid day `{}`: {e}", p.plan.as_of),
+                        None,
+                    )
+                })?;
+                if self.opts.as_of.is_some_and(|d| d != as_of) {
+                    self.log.event(
+                        "as-of-ignored",
+                        json!({"asOf": as_of.to_string()}),
+                        format!("--as-of ignored: the file was planned as of {as_of}, and is verified against that plan"),
+                    );
+                }
+                self.as_of = Some(as_of);
+                Plan::from_record(cx, &p.plan, &self.excluded).map_err(|e| {
+                    Error::usage(
+                        format!("the file's plan does not fit the job any more: {e}"),
+                        Some("write the file again with `t2a sync --out`".to_string()),
+                    )
+                })?
+            }
+            None => {
+                let as_of = self.opts.as_of.unwrap_or_else(today);
+                self.as_of = Some(as_of);
+                // Validated when the config was read (`--period` is folded into it).
+                let specs: Vec<String> = config
+                    .sync
+                    .periods
+                    .iter()
+                    .map(|p| p.value.clone())
+                    .collect();
+                plan::plan(
+                    cx,
+                    &plan::Request {
+                        periods: &specs,
+                        period_type: config.sync.period_type.as_ref().map(|p| p.value),
+                        lookback: config.sync.lookback.unwrap_or(1),
+                        include_current: config.sync.include_current,
+                        as_of,
+                        excluded: &self.excluded,
+                    },
+                )
+            }
+        };
+        let as_of = self.as_of.unwrap_or_else(today);
         let skipped: Vec<SkippedPi> = plan
             .skipped
             .iter()
@@ -520,7 +593,7 @@ impl Run<'_> {
                 label: cx.pi_label(&cx.mappings[s.mapping]),
             });
         }
-        plan
+        Ok(plan)
     }
 
     /// Step 4: export every request, verified into buckets as it comes.
@@ -565,15 +638,7 @@ impl Run<'_> {
             .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display()), None))?;
         let rows = collected
             .file(cx, lk, plan, std::io::BufReader::new(file))?
-            .map_err(|e| {
-                Error::usage(
-                    format!("`{}` is not a dataValueSet JSON: {e}", path.display()),
-                    Some(
-                        "give a file written by `t2a sync --out` (an object with `dataValues`)"
-                            .to_string(),
-                    ),
-                )
-            })?;
+            .map_err(|e| not_a_data_value_set(path, &e))?;
         self.record(ExportStep {
             requests: None,
             path: Some(path.to_path_buf()),
@@ -626,6 +691,7 @@ impl Run<'_> {
             skipped_zeros: verified.skipped_zeros,
             empty: verified.empty,
             issues,
+            of_skipped: verified.of_skipped,
             left_out,
         });
         Ok(changes.filter(|_| !failed))
@@ -837,6 +903,17 @@ impl Run<'_> {
             }
         }
     }
+}
+
+fn not_a_data_value_set(path: &std::path::Path, e: &serde_json::Error) -> Error {
+    Error::usage(
+        format!("`{}` is not a dataValueSet JSON: {e}", path.display()),
+        Some("give a file written by `t2a sync --out` (an object with `dataValues`)".to_string()),
+    )
+}
+
+fn today() -> Date {
+    jiff::ZonedDateTime::now().date()
 }
 
 /// Each name once, in first-seen order.

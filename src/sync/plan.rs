@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
 
 use crate::job::{Job, Mapping, transferable};
 use crate::model::Identifiable;
@@ -215,6 +216,112 @@ fn period_types(
     );
     let one_type = job_type.is_some() || spec_types.len() == 1;
     Err((reason, one_type.then_some(&rule_id::PERIOD_TYPE_MISMATCH)))
+}
+
+/// The plan a `--out` file was written with, recorded in the file so that a later
+/// `--from` verifies against it (on another day, a fresh plan would have other periods).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// The day it was planned for.
+    pub as_of: String,
+    pub groups: Vec<RecordGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordGroup {
+    pub period_type: String,
+    pub periods: Vec<String>,
+    /// Program indicator UIDs.
+    pub program_indicators: Vec<String>,
+}
+
+impl Plan {
+    pub fn record(&self, cx: &Job<'_>, as_of: Date) -> Record {
+        let pis = &cx.source.program_indicators;
+        Record {
+            as_of: as_of.to_string(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| RecordGroup {
+                    period_type: g.period_type.name().to_string(),
+                    periods: g.periods.iter().map(Period::iso).collect(),
+                    program_indicators: g
+                        .mappings
+                        .iter()
+                        .map(|&m| pis[cx.mappings[m].pi].id.clone())
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The plan a file recorded, for the job as it is now: a mapping that is no longer
+    /// transferable, or that an error leaves out, is skipped as in a fresh plan. A
+    /// record the job cannot follow (a program indicator it no longer maps, a period
+    /// that is not of its group's type) is an error: write the file again.
+    pub fn from_record(
+        cx: &Job<'_>,
+        rec: &Record,
+        excluded: &[Option<&'static RuleId>],
+    ) -> Result<Plan, String> {
+        let pis = &cx.source.program_indicators;
+        let mut by_pi: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+        for (i, m) in cx.mappings.iter().enumerate() {
+            by_pi.insert(pis[m.pi].id.as_str(), i);
+        }
+        let mut plan = Plan::default();
+        let mut seen = fixedbitset::FixedBitSet::with_capacity(cx.mappings.len());
+        for g in &rec.groups {
+            let period_type: PeriodType = g
+                .period_type
+                .parse()
+                .map_err(|()| format!("unknown period type `{}`", g.period_type))?;
+            let mut periods = Vec::with_capacity(g.periods.len());
+            for iso in &g.periods {
+                match Period::parse(iso) {
+                    Some(p) if p.ptype == period_type => periods.push(p),
+                    _ => return Err(format!("`{iso}` is not a {period_type} period")),
+                }
+            }
+            let mut group = Group {
+                period_type,
+                periods,
+                mappings: Vec::new(),
+            };
+            for id in &g.program_indicators {
+                let &mi = by_pi.get(id.as_str()).ok_or_else(|| {
+                    format!("program indicator `{id}` is not a mapping of the job any more")
+                })?;
+                let m = &cx.mappings[mi];
+                let defect = transferable::why_not(cx, m)
+                    .map(|why| (why.reason(m), why.rule()))
+                    .or_else(|| {
+                        excluded.get(mi).copied().flatten().map(|rule| {
+                            let reason =
+                                format!("left out for its {} error (--skip-invalid)", rule.name);
+                            (reason, rule)
+                        })
+                    });
+                match defect {
+                    Some((reason, rule)) if !seen.put(mi) => plan.skipped.push(Skipped {
+                        mapping: mi,
+                        reason,
+                        rule: Some(rule),
+                    }),
+                    Some(_) => {}
+                    None => group.mappings.push(mi),
+                }
+            }
+            if !group.mappings.is_empty() {
+                plan.groups.push(group);
+            }
+        }
+        plan.skipped.sort_by_key(|s| s.mapping);
+        Ok(plan)
+    }
 }
 
 #[cfg(test)]

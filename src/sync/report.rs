@@ -548,6 +548,8 @@ pub struct VerifyStep {
     pub skipped_zeros: usize,
     pub empty: usize,
     pub issues: Vec<SyncIssue>,
+    /// Values (of a `--from` file) of program indicators the plan leaves out.
+    pub of_skipped: usize,
     /// Values never sent, for their org units.
     pub left_out: Vec<LeftOutValues>,
 }
@@ -565,14 +567,22 @@ impl Step for VerifyStep {
         } else {
             String::new()
         };
+        let skipped = if self.of_skipped > 0 {
+            format!(
+                ", {} values of program indicators left out not sent",
+                self.of_skipped
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "verify: {} values, {} problems{zeros}",
+            "verify: {} values, {} problems{zeros}{skipped}",
             self.values,
             self.issues.len()
         )
     }
     fn event(&self) -> Value {
-        json!({"values": self.values, "issues": self.issues.len(), "skippedZeros": self.skipped_zeros, "leftOut": self.left_out})
+        json!({"values": self.values, "issues": self.issues.len(), "skippedZeros": self.skipped_zeros, "ofSkipped": self.of_skipped, "leftOut": self.left_out})
     }
     fn keep(self, r: &mut RunReport) {
         r.verify = Some(self);

@@ -163,7 +163,7 @@ impl Collected {
     }
 
     /// Verify a `dataValues` file (written by `--out`) into the buckets, as if every
-    /// planned mapping had asked for it; the file is read as it comes.
+    /// mapping of the plan had asked for it; the file is read as it comes.
     pub fn file(
         &mut self,
         cx: &Job<'_>,
@@ -171,13 +171,15 @@ impl Collected {
         plan: &Plan,
         input: impl std::io::Read,
     ) -> Result<Result<usize, serde_json::Error>, Error> {
-        let mut all: Vec<usize> = plan
-            .groups
+        // The PIs left out for a defect first: a planned one sending the same target
+        // wins. Their values are counted, never sent.
+        let all: Vec<usize> = plan
+            .skipped
             .iter()
-            .flat_map(|g| g.mappings.iter().copied())
+            .filter(|s| s.is_defect())
+            .map(|s| s.mapping)
+            .chain(plan.groups.iter().flat_map(|g| g.mappings.iter().copied()))
             .collect();
-        all.sort_unstable();
-        all.dedup();
         let request = Request::new(cx, &all);
         let mut verifier = Verifier::new(cx, lk);
         let mut failed: Option<Error> = None;
@@ -256,7 +258,13 @@ impl Collected {
 
     /// Write the verified values as a dataValueSet file (for the Import/Export app, or a
     /// later `--from`), bucket by bucket.
-    pub fn write_file(&mut self, cx: &Job<'_>, lk: &Lookups, path: &Path) -> Result<usize, Error> {
+    pub fn write_file(
+        &mut self,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        path: &Path,
+        provenance: &super::file::Provenance,
+    ) -> Result<usize, Error> {
         let failed = |error| Error::Write {
             path: path.to_path_buf(),
             error,
@@ -264,7 +272,9 @@ impl Collected {
         let file = std::fs::File::create(path).map_err(failed)?;
         let mut out = std::io::BufWriter::new(file);
         let mut n = 0;
-        out.write_all(b"{\n  \"dataValues\": [").map_err(failed)?;
+        out.write_all(b"{\n  \"t2a\": ").map_err(failed)?;
+        serde_json::to_writer(&mut out, provenance).map_err(|e| failed(e.into()))?;
+        out.write_all(b",\n  \"dataValues\": [").map_err(failed)?;
         for journal in &mut self.buckets.journals {
             let mut values = journal.read_all().map_err(journal_error)?;
             values.sort_unstable_by_key(|v| v.key);

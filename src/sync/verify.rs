@@ -110,6 +110,8 @@ pub struct Verified {
     pub skipped_zeros: usize,
     /// Rows without a value, left out.
     pub empty: usize,
+    /// Values of program indicators the plan leaves out (in a `--from` file).
+    pub of_skipped: usize,
     /// Rows read.
     pub rows: usize,
 }
@@ -122,6 +124,7 @@ impl Verified {
         }
         self.skipped_zeros += other.skipped_zeros;
         self.empty += other.empty;
+        self.of_skipped += other.of_skipped;
         self.rows += other.rows;
     }
 }
@@ -229,6 +232,12 @@ impl<'a> Verifier<'a> {
         let cx = self.cx;
         let t = cx.target;
         let mapping = &cx.mappings[m];
+        // A `--from` file holds the values of every PI it was planned with; those the
+        // plan now leaves out (for a defect) are counted, never sent.
+        if !self.lk.is_planned_at_all(m) {
+            self.out.of_skipped += 1;
+            return;
+        }
         // Only when the check was told to ignore it can a mapping's target not resolve.
         let Some((de, _, _)) = self.lk.targets[m] else {
             self.out.issues.push(

@@ -2,6 +2,7 @@
 //! export from a table of PI values (§4.2), the target validating and storing imports
 //! (§6), on 2.36, 2.38, 2.41 and 2.43.
 
+mod file;
 mod skip;
 
 use std::collections::BTreeMap;
@@ -99,8 +100,13 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_on(AS_OF, args)
+    }
+
+    /// Run as of another day.
+    fn run_on(&self, as_of: &str, args: &[&str]) -> Run {
         let mut cmd = t2a();
-        cmd.args(["sync", "--format", "json", "--as-of", AS_OF, "--config"])
+        cmd.args(["sync", "--format", "json", "--as-of", as_of, "--config"])
             .arg(&self.job)
             .args(args);
         for side in ["SOURCE", "TARGET"] {
