@@ -135,6 +135,7 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
         args.job.target.as_deref(),
         &args.rules,
     )?;
+    let cfg = insecure(cfg, &args.job);
     let report = check::check(&cfg)?;
     let text = crate::timing::phase("render", || report::render(&report, args.format, human));
     print(&text)?;
@@ -155,6 +156,7 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
     if !args.periods.is_empty() {
         set_periods(&mut cfg, &args.periods)?;
     }
+    cfg = insecure(cfg, &args.job);
     if args.skip_invalid {
         cfg.sync.on_error = crate::config::OnError::Skip;
     }
@@ -190,6 +192,16 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
         human,
     };
     crate::sync::sync(&cfg, &opts)
+}
+
+/// `--allow-insecure-http` for both sides.
+fn insecure(mut cfg: Config, args: &crate::cli::JobArgs) -> Config {
+    if args.allow_insecure_http {
+        for side in [&mut cfg.source, &mut cfg.target].into_iter().flatten() {
+            side.tuning.allow_insecure_http = true;
+        }
+    }
+    cfg
 }
 
 /// `--period` replaces the job's periods, for the check (period-type-mismatch) too.
@@ -229,7 +241,9 @@ fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {
         SideArg::Source => Side::Source,
         SideArg::Target => Side::Target,
     };
-    let loaded = crate::input::load(side, &EndpointConfig::at(location), Needs::BOTH)?;
+    let mut endpoint = EndpointConfig::at(location);
+    endpoint.tuning.allow_insecure_http = args.allow_insecure_http;
+    let loaded = crate::input::load(side, &endpoint, Needs::BOTH)?;
     write_snapshot(&loaded.metadata, &args.out).map_err(|error| Error::Write {
         path: args.out.clone(),
         error,

@@ -62,6 +62,10 @@ pub struct JobArgs {
     /// Target (aggregate): a DHIS2 base URL or a metadata JSON file; defaults to the source
     #[arg(long, value_name = "URL|FILE")]
     pub target: Option<String>,
+
+    /// Allow plain http:// to hosts other than this machine (credentials and data then cross the network unencrypted)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +137,10 @@ pub struct SnapshotArgs {
     /// Whose credential variables to use: T2A_SOURCE_* or T2A_TARGET_*
     #[arg(long, value_enum, default_value_t = SideArg::Source)]
     pub side: SideArg,
+
+    /// Allow plain http:// to a host other than this machine
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -47,6 +47,7 @@ pub fn client_for(
             None,
         ));
     };
+    refuse_insecure(side, url, endpoint.tuning.allow_insecure_http)?;
     let vars = AuthVars::for_side(side, Some(endpoint));
     let auth = vars.read(|k| std::env::var(k).ok()).map_err(|e| {
         Error::usage(
@@ -55,6 +56,31 @@ pub fn client_for(
         )
     })?;
     Ok(Client::new(url.clone(), auth, vars.hint(), opts)?)
+}
+
+/// Plain `http://` is refused unless it stays on this machine or is allowed: the
+/// credentials and the health data would cross the network unencrypted.
+fn refuse_insecure(side: Side, url: &url::Url, allowed: bool) -> Result<(), Error> {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if url.scheme() != "http" || loopback || allowed {
+        return Ok(());
+    }
+    Err(Error::usage(
+        format!(
+            "refusing plain http:// to {} (the {}): the credentials and the data would cross the network unencrypted",
+            url.host_str().unwrap_or(""),
+            side.name()
+        ),
+        Some(format!(
+            "use https, or --allow-insecure-http (`allow_insecure_http = true` in [{}]) on a network you trust",
+            side.name()
+        )),
+    ))
 }
 
 /// Client options from the endpoint's tuning.
@@ -71,7 +97,13 @@ pub fn options(endpoint: &EndpointConfig) -> ClientOptions {
         o.timeout = std::time::Duration::from_secs(v);
     }
     if let Some(v) = t.retries {
-        o.retries = v as u32;
+        o.retry.retries = v as u32;
+    }
+    if let Some(v) = t.retry_backoff {
+        o.retry.backoff = v;
+    }
+    if let Some(v) = t.retry_deadline {
+        o.retry.deadline = v;
     }
     o
 }
@@ -162,6 +194,17 @@ pub fn load_pair(config: &Config) -> Result<Pair, Error> {
         .target
         .as_ref()
         .filter(|t| t.location != source.location);
+    // Both sides are judged before either is asked anything.
+    for (side, endpoint) in [(Side::Source, Some(source)), (Side::Target, target)] {
+        if let Some(EndpointConfig {
+            location: Location::Url(url),
+            tuning,
+            ..
+        }) = endpoint
+        {
+            refuse_insecure(side, url, tuning.allow_insecure_http)?;
+        }
+    }
     match target {
         None => {
             let (catalog, info, remote) = load_indexed(Side::Source, source, Needs::BOTH)?;

@@ -58,8 +58,15 @@ pub struct Tuning {
     pub concurrency: Option<u64>,
     /// Seconds before a request is abandoned.
     pub timeout: Option<u64>,
-    /// Extra attempts after a connection failure, timeout or 5xx.
+    /// Extra attempts after a connection failure, timeout, 429/502/503/504 or a body
+    /// that does not read.
     pub retries: Option<u64>,
+    /// Wait before the first retry (doubled each time, with jitter).
+    pub retry_backoff: Option<std::time::Duration>,
+    /// No retry starts later than this after a request's first attempt.
+    pub retry_deadline: Option<std::time::Duration>,
+    /// Plain `http://` to a host that is not this machine is allowed.
+    pub allow_insecure_http: bool,
 }
 
 impl EndpointConfig {
@@ -215,6 +222,9 @@ const ENDPOINT_KEYS: &[&str] = &[
     "concurrency",
     "timeout",
     "retries",
+    "retry_backoff",
+    "retry_deadline",
+    "allow_insecure_http",
 ];
 const MAPPING_KEYS: &[&str] = &[
     "attribute",
@@ -380,6 +390,11 @@ fn read_endpoint(
         concurrency: positive("concurrency", 64, &mut t, issues),
         timeout: positive("timeout", 86_400, &mut t, issues),
         retries: t.uint("retries", 20, issues).map(|v| v.value),
+        retry_backoff: t.duration("retry_backoff", issues),
+        retry_deadline: t.duration("retry_deadline", issues),
+        allow_insecure_http: t
+            .bool("allow_insecure_http", issues)
+            .is_some_and(|b| b.value),
     };
     t.finish(issues);
     let location = match (url, file) {

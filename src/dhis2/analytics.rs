@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::client::Client;
 use super::error::RemoteError;
+use super::retry::Repeat;
 
 /// A started job, by the path its notifications are read from (below `/api/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +39,14 @@ pub fn trigger(client: &Client, last_years: Option<u64>) -> Result<Job, RemoteEr
     }
     let url = client.api_url("resourceTables/analytics").to_string();
     // 2.40 answers 409 when a run is already going, with that job: follow it instead.
-    let (status, body) =
-        client.post_json("resourceTables/analytics", &q, &serde_json::json!({}), true)?;
+    let (status, body) = client.post_json(
+        "resourceTables/analytics",
+        &q,
+        &serde_json::json!({}),
+        true,
+        // Sent twice, it starts two analytics runs.
+        Repeat::Unsent,
+    )?;
     let msg: Message = serde_json::from_slice(&body).map_err(|e| RemoteError::BadResponse {
         url: url.clone(),
         message: format!("unreadable job answer: {e}"),

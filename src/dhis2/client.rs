@@ -10,20 +10,22 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::auth::Auth;
-use super::error::RemoteError;
+use super::error::{RemoteError, body_start};
 use super::limit::{Limit, Permit};
+use super::retry::{self, Policy, Repeat, Retries, RetryLog};
 use super::version::Version;
 use crate::model::SystemInfo;
+
+/// Reads an answer's status and body; an `Err` says why the answer does not read.
+pub type ReadAnswer<'a> = dyn FnMut(StatusCode, &[u8]) -> Result<(), String> + 'a;
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Whole-request timeout.
     pub timeout: Duration,
     pub connect_timeout: Duration,
-    /// Extra attempts after a connection failure, timeout or 5xx on a GET.
-    pub retries: u32,
-    /// Wait before the first retry; doubled each time.
-    pub backoff: Duration,
+    /// When and how a failed request is tried again.
+    pub retry: Policy,
     /// Requests in flight at once against this instance.
     pub concurrency: usize,
     /// Items per page for metadata lists.
@@ -35,8 +37,7 @@ impl Default for ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs(300),
             connect_timeout: Duration::from_secs(15),
-            retries: 3,
-            backoff: Duration::from_millis(500),
+            retry: Policy::default(),
             concurrency: 4,
             page_size: 1000,
         }
@@ -52,6 +53,7 @@ pub struct Client {
     /// Bounds the requests in flight, whatever threads issue them.
     limit: Limit,
     pub opts: ClientOptions,
+    retries: Retries,
 }
 
 /// A successful response, holding its concurrency permit until the body is read.
@@ -88,6 +90,7 @@ impl Client {
             .map_err(|e| RemoteError::Unreachable {
                 url: base.to_string(),
                 reason: format!("cannot set up HTTP: {e}"),
+                sent: false,
             })?;
         Ok(Client {
             base,
@@ -96,6 +99,7 @@ impl Client {
             auth_hint,
             limit: Limit::new(opts.concurrency),
             opts,
+            retries: Retries::default(),
         })
     }
 
@@ -130,122 +134,151 @@ impl Client {
         }
     }
 
+    /// The retries this client made so far.
+    pub fn retries(&self) -> RetryLog {
+        self.retries.snapshot()
+    }
+
+    fn url_with(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = self.api_url(path);
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+
     /// GET `path` with `query` and parse the JSON body.
     pub fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, RemoteError> {
-        let (url, bytes) = self.get_bytes(path, query)?;
-        serde_json::from_slice(&bytes).map_err(|e| RemoteError::BadResponse {
-            url: url.to_string(),
-            message: format!("invalid JSON: {e}"),
+        let mut out = None;
+        self.get_with(path, query, &mut |body| {
+            out = Some(serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| RemoteError::BadResponse {
+            url: self.url_with(path, query).to_string(),
+            message: "no body was read".into(),
         })
     }
 
-    /// GET and read the whole body.
+    /// GET and keep the whole body (unparsed: a cut-off body is the caller's to find).
     pub fn get_bytes(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<(Url, bytes::Bytes), RemoteError> {
-        let f = self.get(path, query)?;
-        let bytes = f
-            .response
-            .bytes()
-            .map_err(|e| transport_error(&f.url, &e, self.opts.timeout))?;
-        Ok((f.url, bytes))
+        let url = self.url_with(path, query);
+        let bytes = retry::run(&self.opts.retry, Repeat::Idempotent, &self.retries, || {
+            let (_, body) = self.send(self.http.get(url.clone()), &url, false)?;
+            Ok(body)
+        })?;
+        Ok((url, bytes))
     }
 
-    /// GET with retries; returns a successful JSON response whose body is still unread.
-    pub fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Fetched<'_>, RemoteError> {
-        let mut url = self.api_url(path);
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        let mut attempt = 0;
-        loop {
-            let permit = self.limit.acquire();
-            let req = self.authorize(
-                self.http
-                    .get(url.clone())
-                    .header(ACCEPT, "application/json"),
+    /// GET and hand the body to `read`; a body `read` cannot read (cut off, not JSON)
+    /// is fetched again like any transient fault, and `read` starts afresh each time.
+    /// The URL is returned.
+    pub fn get_with(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        read: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<Url, RemoteError> {
+        let url = self.url_with(path, query);
+        retry::run(&self.opts.retry, Repeat::Idempotent, &self.retries, || {
+            let (status, body) = self.send(self.http.get(url.clone()), &url, false)?;
+            read(&body).map_err(|m| unreadable(&url, status, &m, &body))
+        })?;
+        Ok(url)
+    }
+
+    /// POST a JSON body and hand the answer to `read` (a 2xx, or a 409 when
+    /// `conflict_is_answer`: imports answer conflicts with 409 on 2.38+); other statuses
+    /// become errors. `repeat` says whether the request may be sent again after a fault
+    /// that came once it was sent, or after an answer that does not read.
+    pub fn post_with<B: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        body: &B,
+        conflict_is_answer: bool,
+        repeat: Repeat,
+        read: &mut ReadAnswer<'_>,
+    ) -> Result<(), RemoteError> {
+        let url = self.url_with(path, query);
+        let payload =
+            bytes::Bytes::from(
+                serde_json::to_vec(body).map_err(|e| RemoteError::BadResponse {
+                    url: url.to_string(),
+                    message: format!("cannot encode the request: {e}"),
+                })?,
             );
-            let outcome = match req.send() {
-                Ok(resp) => self.check(&url, resp),
-                Err(e) => Err(transport_error(&url, &e, self.opts.timeout)),
-            };
-            match outcome {
-                Ok(response) => {
-                    return Ok(Fetched {
-                        url,
-                        response,
-                        _permit: permit,
-                    });
-                }
-                Err(e) if attempt < self.opts.retries && retryable(&e) => {
-                    drop(permit);
-                    std::thread::sleep(self.opts.backoff * 2u32.saturating_pow(attempt));
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        retry::run(&self.opts.retry, repeat, &self.retries, || {
+            let req = self
+                .http
+                .post(url.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(payload.clone());
+            let (status, answer) = self.send(req, &url, conflict_is_answer)?;
+            read(status, &answer).map_err(|m| unreadable(&url, status, &m, &answer))
+        })
     }
 
-    /// POST a JSON body. Returns the status and body of a 2xx answer, and of a 409 when
-    /// `conflict_is_answer` (imports answer conflicts with 409 on 2.38+); other statuses
-    /// become errors. Retried only when the connection could not be made: a POST whose
-    /// answer was lost may have been applied.
+    /// POST a JSON body; the status and body of the answer (see `post_with`).
     pub fn post_json<B: serde::Serialize + ?Sized>(
         &self,
         path: &str,
         query: &[(&str, String)],
         body: &B,
         conflict_is_answer: bool,
+        repeat: Repeat,
     ) -> Result<(StatusCode, bytes::Bytes), RemoteError> {
-        let mut url = self.api_url(path);
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        let payload = serde_json::to_vec(body).map_err(|e| RemoteError::BadResponse {
-            url: url.to_string(),
-            message: format!("cannot encode the request: {e}"),
-        })?;
-        let mut attempt = 0;
-        loop {
-            let permit = self.limit.acquire();
-            let req = self.authorize(
-                self.http
-                    .post(url.clone())
-                    .header(ACCEPT, "application/json")
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(payload.clone()),
-            );
-            match req.send() {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let resp = if conflict_is_answer && status == StatusCode::CONFLICT {
-                        resp
-                    } else {
-                        self.check(&url, resp)?
-                    };
-                    let body = resp
-                        .bytes()
-                        .map_err(|e| transport_error(&url, &e, self.opts.timeout))?;
-                    drop(permit);
-                    return Ok((status, body));
-                }
-                Err(e) if e.is_connect() && attempt < self.opts.retries => {
-                    drop(permit);
-                    std::thread::sleep(self.opts.backoff * 2u32.saturating_pow(attempt));
-                    attempt += 1;
-                }
-                Err(e) => return Err(transport_error(&url, &e, self.opts.timeout)),
+        let mut out = (StatusCode::OK, bytes::Bytes::new());
+        self.post_with(
+            path,
+            query,
+            body,
+            conflict_is_answer,
+            repeat,
+            &mut |s, b| {
+                out = (s, bytes::Bytes::copy_from_slice(b));
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// One attempt: send, check the status, read the whole body.
+    fn send(
+        &self,
+        req: RequestBuilder,
+        url: &Url,
+        conflict_is_answer: bool,
+    ) -> Result<(StatusCode, bytes::Bytes), RemoteError> {
+        let _permit = self.limit.acquire();
+        let req = self.authorize(req.header(ACCEPT, "application/json"));
+        let resp = req
+            .send()
+            .map_err(|e| transport_error(url, &e, self.opts.timeout))?;
+        let status = resp.status();
+        let resp = if conflict_is_answer && status == StatusCode::CONFLICT {
+            resp
+        } else {
+            self.check(url, resp)?
+        };
+        let body = resp.bytes().map_err(|e| {
+            let mut err = transport_error(url, &e, self.opts.timeout);
+            if let RemoteError::Unreachable { reason, sent, .. } = &mut err {
+                *sent = true;
+                reason.insert_str(0, "the answer was cut off: ");
             }
-        }
+            err
+        })?;
+        Ok((status, body))
     }
 
     /// Map a response to success or a `RemoteError`.
@@ -282,20 +315,30 @@ impl Client {
             }
             return Ok(resp);
         }
-        let body = resp.text().unwrap_or_default();
+        let body = resp.bytes().unwrap_or_default();
         let message = web_message(&body);
         match status {
-            StatusCode::UNAUTHORIZED => Err(self.auth_error(&url_s, format!("the server refused the credentials ({message})"))),
+            StatusCode::UNAUTHORIZED => Err(self.auth_error(
+                &url_s,
+                format!("the server refused the credentials ({message})"),
+            )),
             StatusCode::BAD_REQUEST if message.to_ascii_lowercase().contains("token") => {
                 Err(self.auth_error(&url_s, format!("the server refused the token ({message})")))
             }
-            StatusCode::FORBIDDEN => Err(RemoteError::Forbidden { url: url_s, message }),
+            StatusCode::FORBIDDEN => Err(RemoteError::Forbidden {
+                url: url_s,
+                message,
+            }),
             StatusCode::NOT_FOUND => Err(RemoteError::NotFound { url: url_s }),
             s if s.is_server_error() => Err(RemoteError::Status {
                 url: url_s,
                 status: s.as_u16(),
                 message,
-                help: Some("the server failed after retries; try again later, or ask its administrator to look at the server log".into()),
+                help: Some(if matches!(s.as_u16(), 502..=504) {
+                    "a proxy in front of DHIS2 answered: DHIS2 is down, restarting or too slow; try again later".into()
+                } else {
+                    "the server failed; try again later, or ask its administrator to look at the server log".into()
+                }),
             }),
             s => Err(RemoteError::Status {
                 url: url_s,
@@ -342,11 +385,11 @@ impl Client {
     }
 }
 
-fn retryable(e: &RemoteError) -> bool {
-    match e {
-        RemoteError::Unreachable { .. } | RemoteError::Timeout { .. } => true,
-        RemoteError::Status { status, .. } => matches!(status, 500 | 502 | 503 | 504),
-        _ => false,
+/// An answer that could not be read: the URL, the status and the first bytes.
+fn unreadable(url: &Url, status: StatusCode, why: &str, body: &[u8]) -> RemoteError {
+    RemoteError::BadResponse {
+        url: url.to_string(),
+        message: format!("HTTP {}, but {why}; {}", status.as_u16(), body_start(body)),
     }
 }
 
@@ -355,6 +398,7 @@ fn transport_error(url: &Url, e: &reqwest::Error, timeout: Duration) -> RemoteEr
         return RemoteError::Timeout {
             url: url.to_string(),
             seconds: timeout.as_secs(),
+            note: String::new(),
         };
     }
     // The innermost cause says most ("Connection refused", "dns error: …").
@@ -364,21 +408,66 @@ fn transport_error(url: &Url, e: &reqwest::Error, timeout: Duration) -> RemoteEr
         reason = s.to_string();
         source = s.source();
     }
+    if let Some(tls) = tls_error(url, &reason) {
+        return tls;
+    }
+    // A request that could not connect was never sent; any other fault may have come
+    // after the server received it.
     RemoteError::Unreachable {
         url: url.to_string(),
         reason,
+        sent: !e.is_connect(),
     }
 }
 
-/// The `message` of a DHIS2 WebMessage body, else a short excerpt of the body.
-fn web_message(body: &str) -> String {
+/// A TLS failure, which no retry mends: a server that does not speak TLS at an
+/// https URL, or a certificate this machine does not trust (never skipped).
+fn tls_error(url: &Url, reason: &str) -> Option<RemoteError> {
+    if url.scheme() != "https" {
+        return None;
+    }
+    let plain = [
+        "InvalidContentType",
+        "corrupt message",
+        "wrong version number",
+    ];
+    let cert = ["certificate", "UnknownIssuer", "NotValidForName", "Expired"];
+    let help = if plain.iter().any(|p| reason.contains(p)) {
+        let mut http = url.clone();
+        let _ = http.set_scheme("http");
+        // The instance's base URL: the request's path up to its `/api/`.
+        let base = http
+            .path()
+            .find("/api/")
+            .map_or("", |i| &http.path()[..i])
+            .to_string();
+        http.set_path(&base);
+        http.set_query(None);
+        format!(
+            "the server answers plain HTTP here, not HTTPS: check the URL and port (is it {}?)",
+            http.as_str().trim_end_matches('/')
+        )
+    } else if cert.iter().any(|c| reason.contains(c)) {
+        "the server's certificate is not trusted by this machine (expired, self-signed, or for another name): renew it, or add its CA to the system's trust store; t2a never skips the check".to_string()
+    } else {
+        return None;
+    };
+    Some(RemoteError::Tls {
+        url: url.to_string(),
+        reason: reason.to_string(),
+        help,
+    })
+}
+
+/// The `message` of a DHIS2 WebMessage body, else the first bytes of the body.
+fn web_message(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct WebMessage {
         message: Option<String>,
         #[serde(rename = "errorCode")]
         error_code: Option<String>,
     }
-    match serde_json::from_str::<WebMessage>(body) {
+    match serde_json::from_slice::<WebMessage>(body) {
         Ok(WebMessage {
             message: Some(m),
             error_code,
@@ -386,13 +475,6 @@ fn web_message(body: &str) -> String {
             Some(c) => format!("{m} ({c})"),
             None => m,
         },
-        _ => {
-            let t = body.trim();
-            if t.is_empty() {
-                "empty response".into()
-            } else {
-                t.chars().take(200).collect()
-            }
-        }
+        _ => body_start(body),
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::client::Client;
 use super::error::RemoteError;
 use super::import::{ImportSummary, parse_summary};
+use super::retry::Repeat;
 use super::version::Version;
 use crate::idscheme::IdScheme;
 
@@ -80,16 +81,22 @@ pub struct ReadQuery {
     pub org_units: Vec<String>,
 }
 
+impl ReadQuery {
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        q.extend(self.data_sets.iter().map(|d| ("dataSet", d.clone())));
+        q.extend(self.periods.iter().map(|p| ("period", p.clone())));
+        q.extend(self.org_units.iter().map(|o| ("orgUnit", o.clone())));
+        q
+    }
+}
+
 /// Read stored values (UIDs throughout): the body and its URL.
 pub fn read_body(
     client: &Client,
     query: &ReadQuery,
 ) -> Result<(String, bytes::Bytes), RemoteError> {
-    let mut q: Vec<(&str, String)> = Vec::new();
-    q.extend(query.data_sets.iter().map(|d| ("dataSet", d.clone())));
-    q.extend(query.periods.iter().map(|p| ("period", p.clone())));
-    q.extend(query.org_units.iter().map(|o| ("orgUnit", o.clone())));
-    let (url, body) = client.get_bytes("dataValueSets.json", &q)?;
+    let (url, body) = client.get_bytes("dataValueSets.json", &query.params())?;
     Ok((url.to_string(), body))
 }
 
@@ -151,10 +158,23 @@ fn post_summary<B: Serialize>(
     query: &[(&str, String)],
     body: &B,
 ) -> Result<ImportSummary, RemoteError> {
-    let (_, answer) = client.post_json(path, query, body, true)?;
-    parse_summary(&answer).map_err(|message| RemoteError::BadResponse {
+    // Imports and registrations are idempotent: an answer lost or cut off is asked for
+    // again by sending the same payload.
+    let mut summary = None;
+    client.post_with(
+        path,
+        query,
+        body,
+        true,
+        Repeat::Idempotent,
+        &mut |_, answer| {
+            summary = Some(parse_summary(answer)?);
+            Ok(())
+        },
+    )?;
+    summary.ok_or_else(|| RemoteError::BadResponse {
         url: client.api_url(path).to_string(),
-        message,
+        message: "no answer was read".into(),
     })
 }
 
@@ -214,7 +234,8 @@ pub fn send_message(
         users: users.iter().map(|u| Id { id: u }).collect(),
         user_groups: user_groups.iter().map(|g| Id { id: g }).collect(),
     };
-    client.post_json("messageConversations", &[], &msg, false)?;
+    // Sent twice, the message arrives twice.
+    client.post_json("messageConversations", &[], &msg, false, Repeat::Unsent)?;
     Ok(())
 }
 

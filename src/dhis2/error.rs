@@ -11,14 +11,34 @@ pub enum RemoteError {
         code(t2a::remote::unreachable),
         help("check the base URL (the part before /api), the network and that the server is up")
     )]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        url: String,
+        reason: String,
+        /// Whether the request may have reached the server (the fault came after the
+        /// connection was made).
+        sent: bool,
+    },
 
-    #[error("{url} did not answer within {seconds} s")]
+    #[error("TLS failed at {url}: {reason}")]
+    #[diagnostic(code(t2a::remote::tls))]
+    Tls {
+        url: String,
+        reason: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("{url} did not answer within {seconds} s{note}")]
     #[diagnostic(
         code(t2a::remote::timeout),
         help("the server is slow or overloaded; try again later or closer to the server")
     )]
-    Timeout { url: String, seconds: u64 },
+    Timeout {
+        url: String,
+        seconds: u64,
+        /// How many attempts it took, once retried.
+        note: String,
+    },
 
     #[error("authentication failed at {url}: {reason}")]
     #[diagnostic(code(t2a::remote::auth))]
@@ -65,4 +85,39 @@ pub enum RemoteError {
         )
     )]
     BadResponse { url: String, message: String },
+}
+
+impl RemoteError {
+    /// The error of the last of several attempts: says how many there were.
+    pub fn after(mut self, attempts: u32, elapsed: std::time::Duration) -> Self {
+        let note = format!(
+            " (after {attempts} attempt{} in {:.1} s)",
+            if attempts == 1 { "" } else { "s" },
+            elapsed.as_secs_f64()
+        );
+        match &mut self {
+            RemoteError::Unreachable { reason: m, .. }
+            | RemoteError::Timeout { note: m, .. }
+            | RemoteError::Status { message: m, .. }
+            | RemoteError::BadResponse { message: m, .. } => m.push_str(&note),
+            _ => {}
+        }
+        self
+    }
+}
+
+/// The first bytes of a body, on one line, for an error message.
+pub fn body_start(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.is_empty() {
+        return "an empty body".to_string();
+    }
+    let cut: String = line.chars().take(160).collect();
+    let more = if cut.len() < line.len() || body.len() > 400 {
+        "…"
+    } else {
+        ""
+    };
+    format!("the body starts `{cut}{more}`")
 }

@@ -145,10 +145,14 @@ pub fn fetch_collection<T: DeserializeOwned + Send>(
             ("order", "id:asc".to_string()),
         ];
         query.extend(filters.iter().map(|f| ("filter", f.clone())));
-        let (url, bytes) = client.get_bytes(collection, &query)?;
-        parse_page(collection, &bytes).map_err(|e| RemoteError::BadResponse {
+        let mut page = None;
+        let url = client.get_with(collection, &query, &mut |bytes| {
+            page = Some(parse_page(collection, bytes).map_err(|e| e.to_string())?);
+            Ok(())
+        })?;
+        page.ok_or_else(|| RemoteError::BadResponse {
             url: url.to_string(),
-            message: e.to_string(),
+            message: "no page was read".into(),
         })
     };
     let first = get(1)?;

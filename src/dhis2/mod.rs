@@ -9,10 +9,12 @@ pub mod import;
 mod limit;
 pub mod metadata;
 pub mod pool;
+pub mod retry;
 pub mod rows;
 pub mod version;
 
 pub use auth::{Auth, AuthVars, Secret, Side};
 pub use client::{Client, ClientOptions};
 pub use error::RemoteError;
+pub use retry::Repeat;
 pub use version::Version;

@@ -124,6 +124,16 @@ pub trait Source: Sync {
     fn export(&self, query: &ExportQuery) -> Result<(String, bytes::Bytes), RemoteError>;
     /// Requests in flight at once.
     fn concurrency(&self) -> usize;
+    /// Export and hand the body to `read`, which starts afresh on each call: a remote
+    /// source fetches again when the body does not read (an answer cut off).
+    fn export_read(
+        &self,
+        query: &ExportQuery,
+        read: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<(), RemoteError> {
+        let (url, body) = self.export(query)?;
+        read(&body).map_err(|message| RemoteError::BadResponse { url, message })
+    }
 }
 
 /// A live source instance and the version it reported.
@@ -135,6 +145,17 @@ pub struct Remote<'a> {
 impl Source for Remote<'_> {
     fn export(&self, query: &ExportQuery) -> Result<(String, bytes::Bytes), RemoteError> {
         export_body(self.client, query, self.version)
+    }
+
+    fn export_read(
+        &self,
+        query: &ExportQuery,
+        read: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<(), RemoteError> {
+        let params = query.params(self.version);
+        self.client
+            .get_with("analytics/dataValueSet.json", &params, read)
+            .map(drop)
     }
 
     fn concurrency(&self) -> usize {
@@ -157,16 +178,19 @@ pub fn run(
         requests,
         source.concurrency(),
         |r: Request| -> Result<(Vec<Exported>, Verified), Error> {
-            let (url, body) = source.export(&r.query)?;
-            // About one value per 150 bytes of body: one allocation, not a doubling series.
-            let mut values = Vec::with_capacity(body.len() / 150);
+            let mut values = Vec::new();
             let mut verifier = Verifier::new(cx, lk);
-            verifier
-                .body(&r.mappings, &body, &mut |v| values.push(v))
-                .map_err(|e| RemoteError::BadResponse {
-                    url,
-                    message: format!("unreadable analytics export: {e}"),
-                })?;
+            source.export_read(&r.query, &mut |body| {
+                // Afresh on every attempt; about one value per 150 bytes of body: one
+                // allocation, not a doubling series.
+                values.clear();
+                values.reserve(body.len() / 150);
+                verifier = Verifier::new(cx, lk);
+                verifier
+                    .body(&r.mappings, body, &mut |v| values.push(v))
+                    .map(drop)
+                    .map_err(|e| format!("unreadable analytics export: {e}"))
+            })?;
             progress();
             Ok((values, verifier.out))
         },

@@ -828,8 +828,19 @@ impl Run<'_> {
     fn finish(&mut self, pair: Option<&Pair>, outcome: Outcome, error: Option<&Error>) {
         let duration_ms = self.log.elapsed_ms() as u64;
         let error_text = error.map(|e| e.to_string());
+        let help = error.and_then(|e| miette::Diagnostic::help(e).map(|h| h.to_string()));
         let exit_code = error.map_or(self.exit_code(outcome), Error::exit_code);
         let not_transferred = self.report.not_transferred.len();
+        let retried = |r: Option<&crate::input::Remote>| {
+            r.map(|r| r.client.retries()).filter(|l| l.count > 0)
+        };
+        self.report.retries = report::Retried {
+            source: retried(pair.and_then(|p| p.source_remote.as_ref())),
+            target: retried(pair.and_then(Pair::target_remote)),
+        };
+        if let Some(line) = self.report.retries.line() {
+            self.log.event("retries", json!(self.report.retries), line);
+        }
         if let Some(text) = self.report.not_transferred_summary() {
             self.log.event(
                 "not-transferred",
@@ -844,7 +855,7 @@ impl Run<'_> {
         };
         self.log.event(
             "end",
-            json!({"outcome": outcome, "exitCode": exit_code, "notTransferred": not_transferred, "durationMs": duration_ms, "error": error_text}),
+            json!({"outcome": outcome, "exitCode": exit_code, "notTransferred": not_transferred, "durationMs": duration_ms, "error": error_text, "help": help}),
             format!(
                 "{}{partial} in {:.1} s",
                 outcome_text(outcome),
@@ -857,6 +868,7 @@ impl Run<'_> {
         r.outcome = Some(outcome);
         r.exit_code = Some(exit_code);
         r.error = error_text;
+        r.help = help;
         let config = self.config;
         if notify::wanted(config, outcome) {
             let subject = format!("t2a sync {}: {}", self.opts.job, outcome_text(outcome));

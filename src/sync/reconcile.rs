@@ -107,11 +107,30 @@ pub trait Store: Sync {
     fn read(&self, query: &ReadQuery) -> Result<(String, bytes::Bytes), RemoteError>;
     /// Requests in flight at once.
     fn concurrency(&self) -> usize;
+    /// Read and hand the body to `read`, which starts afresh on each call: a remote
+    /// store fetches again when the body does not read (an answer cut off).
+    fn read_with(
+        &self,
+        query: &ReadQuery,
+        read: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<(), RemoteError> {
+        let (url, body) = self.read(query)?;
+        read(&body).map_err(|message| RemoteError::BadResponse { url, message })
+    }
 }
 
 impl Store for crate::dhis2::Client {
     fn read(&self, query: &ReadQuery) -> Result<(String, bytes::Bytes), RemoteError> {
         crate::dhis2::data::read_body(self, query)
+    }
+
+    fn read_with(
+        &self,
+        query: &ReadQuery,
+        read: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<(), RemoteError> {
+        self.get_with("dataValueSets.json", &query.params(), read)
+            .map(drop)
     }
 
     fn concurrency(&self) -> usize {
@@ -273,14 +292,13 @@ impl<'a> Reconciler<'a> {
             queries,
             store.concurrency(),
             |q| -> Result<Vec<(Key, u32, CompactString)>, RemoteError> {
-                let (url, body) = store.read(&q)?;
                 let mut found = Vec::new();
-                for_each_row(&body, |row| found.extend(self.stored(&row, &extra))).map_err(
-                    |e| RemoteError::BadResponse {
-                        url,
-                        message: format!("unreadable data values: {e}"),
-                    },
-                )?;
+                store.read_with(&q, &mut |body| {
+                    found.clear();
+                    for_each_row(body, |row| found.extend(self.stored(&row, &extra)))
+                        .map(drop)
+                        .map_err(|e| format!("unreadable data values: {e}"))
+                })?;
                 Ok(found)
             },
             |found| {

@@ -12,6 +12,7 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use crate::dhis2::retry::RetryLog;
 use crate::diagnostic::ObjectRef;
 use crate::input::SideInfo;
 use crate::rule_id::RuleId;
@@ -77,6 +78,9 @@ pub struct RunReport {
     /// rule that excluded it: mappings left out of the plan, values left out at org
     /// units. A run that leaves anything out exits 1.
     pub not_transferred: Vec<NotTransferredPi>,
+    /// Requests tried again after transient faults, per side.
+    #[serde(skip_serializing_if = "Retried::is_empty")]
+    pub retries: Retried,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +90,9 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<u8>,
     pub error: Option<String>,
+    /// How to fix the error, when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
     pub events: Vec<Value>,
 }
 
@@ -111,11 +118,13 @@ impl RunReport {
             import: None,
             complete: None,
             not_transferred: Vec::new(),
+            retries: Retried::default(),
             finished: None,
             duration_ms: None,
             outcome: None,
             exit_code: None,
             error: None,
+            help: None,
             events: Vec::new(),
         }
     }
@@ -474,6 +483,34 @@ impl Step for LeftOutValues {
         String::new()
     }
     fn keep(self, _: &mut RunReport) {}
+}
+
+/// Retries per side.
+#[derive(Debug, Default, Serialize)]
+pub struct Retried {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<RetryLog>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<RetryLog>,
+}
+
+impl Retried {
+    pub fn is_empty(&self) -> bool {
+        self.source.is_none() && self.target.is_none()
+    }
+
+    /// A log line, when anything was retried.
+    pub fn line(&self) -> Option<String> {
+        let parts: Vec<String> = [("source", &self.source), ("target", &self.target)]
+            .into_iter()
+            .filter_map(|(side, r)| {
+                let r = r.as_ref()?;
+                let last = r.recent.last().map(String::as_str).unwrap_or("");
+                Some(format!("{} requests to the {side} (last: {last})", r.count))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| format!("retried after transient faults: {}", parts.join("; ")))
+    }
 }
 
 /// A program indicator not (fully) transferred for a defect.

@@ -2,6 +2,7 @@
 //! export from a table of PI values (§4.2), the target validating and storing imports
 //! (§6), on 2.36, 2.38, 2.41 and 2.43.
 
+mod faults;
 mod file;
 mod skip;
 
@@ -89,10 +90,16 @@ impl Env {
 
     /// Rewrite the job with extra `[sync]` lines.
     fn job(&self, sync: &str) {
+        self.job_with("", sync);
+    }
+
+    /// Rewrite the job with extra `[target]` and `[sync]` lines. Retries wait a
+    /// millisecond, not seconds.
+    fn job_with(&self, target: &str, sync: &str) {
         std::fs::write(
             &self.job,
             format!(
-                "[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n[sync]\nlookback = 1\nanalytics_poll = \"1ms\"\n{sync}\n",
+                "[source]\nurl = \"{}\"\nretry_backoff = \"1ms\"\n[target]\nurl = \"{}\"\nretry_backoff = \"1ms\"\n{target}\n[sync]\nlookback = 1\nanalytics_poll = \"1ms\"\n{sync}\n",
                 self.source.url, self.target.url
             ),
         )

@@ -132,6 +132,29 @@ impl Default for DataState {
     }
 }
 
+/// A fault the fake plays on the next requests that match (method, and a part of the
+/// path), as proxies and networks do to real servers.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub kind: FaultKind,
+    /// How many matching requests it spoils.
+    pub times: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A proxy's error page (nginx HTML), the request never reaching DHIS2.
+    Proxy(u16),
+    /// DHIS2 answers, but the connection breaks halfway through the body.
+    CutOff,
+    /// The body ends early but the response is complete (a proxy buffer limit).
+    Truncated,
+    /// DHIS2 applies the request, then the proxy loses the answer (504).
+    AppliedThenLost,
+}
+
 pub struct Shared {
     pub version: Version,
     pub context_path: String,
@@ -140,6 +163,7 @@ pub struct Shared {
     users: Vec<(String, String)>,
     tokens: Vec<String>,
     pub log: Mutex<Vec<Logged>>,
+    pub faults: Mutex<Vec<Fault>>,
 }
 
 /// Builder for a fake instance.
@@ -199,6 +223,7 @@ impl Builder {
             users: self.users,
             tokens: self.tokens,
             log: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .fallback(any(dispatch))
@@ -247,6 +272,16 @@ pub struct FakeDhis2 {
 impl FakeDhis2 {
     pub fn requests(&self) -> Vec<Logged> {
         self.shared.log.lock().expect("log").clone()
+    }
+
+    /// Spoil the next `times` requests of `method` whose path contains `path`.
+    pub fn fault(&self, method: &'static str, path: &'static str, kind: FaultKind, times: u32) {
+        self.shared.faults.lock().expect("faults").push(Fault {
+            method,
+            path,
+            kind,
+            times,
+        });
     }
 
     /// Requests other than GET (writes).
@@ -423,7 +458,18 @@ async fn dispatch(
     body: axum::body::Bytes,
 ) -> Response {
     let query = query.unwrap_or_default();
-    let response = route(&s, &method, uri.path(), &query, &headers, &body);
+    let fault = take_fault(&s, &method, uri.path());
+    let response = match fault {
+        Some(FaultKind::Proxy(status)) => proxy_page(status),
+        Some(kind) => {
+            spoil(
+                kind,
+                route(&s, &method, uri.path(), &query, &headers, &body),
+            )
+            .await
+        }
+        None => route(&s, &method, uri.path(), &query, &headers, &body),
+    };
     s.log.lock().expect("log").push(Logged {
         method: method.to_string(),
         path: uri.path().to_string(),
@@ -436,6 +482,64 @@ async fn dispatch(
             .to_string(),
     });
     response
+}
+
+fn take_fault(s: &Shared, method: &Method, path: &str) -> Option<FaultKind> {
+    let mut faults = s.faults.lock().expect("faults");
+    let i = faults
+        .iter()
+        .position(|f| f.method == method.as_str() && path.contains(f.path) && f.times > 0)?;
+    faults[i].times -= 1;
+    Some(faults[i].kind)
+}
+
+/// An nginx error page, as a proxy in front of a down or slow DHIS2 answers.
+fn proxy_page(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let title = format!(
+        "{} {}",
+        code.as_u16(),
+        code.canonical_reason().unwrap_or("")
+    );
+    Response::builder()
+        .status(code)
+        .header(header::CONTENT_TYPE, "text/html")
+        .body(Body::from(format!(
+            "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n"
+        )))
+        .expect("response")
+}
+
+/// The answer DHIS2 gave, spoilt on its way to the client.
+async fn spoil(kind: FaultKind, answer: Response) -> Response {
+    if kind == FaultKind::AppliedThenLost {
+        return proxy_page(504);
+    }
+    let (parts, body) = answer.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    let body = match kind {
+        FaultKind::CutOff => Body::from_stream(cut_off(half)),
+        _ => Body::from(half),
+    };
+    let mut r = Response::from_parts(parts, body);
+    r.headers_mut().remove(header::CONTENT_LENGTH);
+    r
+}
+
+/// Half a body, then a broken connection.
+fn cut_off(
+    half: axum::body::Bytes,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> {
+    futures_util::stream::iter([
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset by peer",
+        )),
+    ])
 }
 
 fn route(
