@@ -398,7 +398,7 @@ fn run(dir: &Path, values: usize) -> Result<(), Box<dyn std::error::Error>> {
             dry_run: false,
             chunk: 5000,
         },
-        &|_| {},
+        &mut |_| {},
     )?;
     let total = start.elapsed();
 

@@ -190,7 +190,10 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
         report: args.report,
         job,
         human,
+        quiet: args.quiet,
+        resume: args.resume,
     };
+    crate::interrupt::install();
     crate::sync::sync(&cfg, &opts)
 }
 

@@ -122,6 +122,14 @@ pub struct SyncArgs {
     /// Write the run report to FILE (replaces sync.report)
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+
+    /// Continue an interrupted or failed run: import its verified values as planned then (the job's newest run, or the one of JOURNAL)
+    #[arg(long, value_name = "JOURNAL", num_args = 0..=1, conflicts_with_all = ["from", "out"])]
+    pub resume: Option<Option<PathBuf>>,
+
+    /// Print only the outcome line (for cron); the run report keeps everything
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

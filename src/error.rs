@@ -95,8 +95,15 @@ impl Error {
         }
     }
 
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, Error::Remote(e) if matches!(**e, RemoteError::Interrupted { .. }))
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
+            Error::Remote(e) if matches!(**e, RemoteError::Interrupted { .. }) => {
+                crate::interrupt::EXIT_INTERRUPTED
+            }
             Error::Remote(_) => 3,
             _ => 2,
         }

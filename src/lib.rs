@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod idscheme;
 pub mod input;
+pub mod interrupt;
 pub mod job;
 pub mod location;
 pub mod model;

@@ -260,6 +260,11 @@ impl Client {
         conflict_is_answer: bool,
     ) -> Result<(StatusCode, bytes::Bytes), RemoteError> {
         let _permit = self.limit.acquire();
+        if crate::interrupt::requested() {
+            return Err(RemoteError::Interrupted {
+                url: url.to_string(),
+            });
+        }
         let req = self.authorize(req.header(ACCEPT, "application/json"));
         let resp = req
             .send()

@@ -85,6 +85,11 @@ pub enum RemoteError {
         )
     )]
     BadResponse { url: String, message: String },
+
+    /// A stop was asked for (Ctrl-C, SIGTERM) before this request was sent.
+    #[error("interrupted before {url} was asked")]
+    #[diagnostic(code(t2a::interrupted))]
+    Interrupted { url: String },
 }
 
 impl RemoteError {

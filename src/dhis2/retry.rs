@@ -117,7 +117,9 @@ pub fn run<T>(
                     return Err(e.after(n + 1, start.elapsed()));
                 }
                 log.note(&e);
-                std::thread::sleep(wait);
+                if !crate::interrupt::sleep(wait) {
+                    return Err(e.after(n + 1, start.elapsed()));
+                }
                 n += 1;
             }
             Err(e) if n > 0 => return Err(e.after(n + 1, start.elapsed())),

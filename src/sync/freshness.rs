@@ -32,9 +32,13 @@ pub fn run(client: &Client, cfg: &SyncConfig, tick: &dyn Fn(&str)) -> Result<Run
         if started.elapsed() >= cfg.analytics_timeout {
             return Ok(Run::TimedOut);
         }
-        std::thread::sleep(
-            cfg.analytics_poll
-                .min(cfg.analytics_timeout.saturating_sub(started.elapsed())),
-        );
+        let wait = cfg
+            .analytics_poll
+            .min(cfg.analytics_timeout.saturating_sub(started.elapsed()));
+        if !crate::interrupt::sleep(wait) {
+            return Err(RemoteError::Interrupted {
+                url: "the analytics job's progress".to_string(),
+            });
+        }
     }
 }

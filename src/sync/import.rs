@@ -57,6 +57,26 @@ pub struct Outcome {
     /// Set when the server aborted an import as a whole.
     pub aborted: Option<String>,
     pub requests: usize,
+    /// A stop was asked for (Ctrl-C, SIGTERM): the payloads after `requests` were not
+    /// sent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+/// One payload's answer, for the run's journal.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Chunk {
+    /// 1-based, in sending order.
+    pub seq: usize,
+    pub dry_run: bool,
+    pub data_set: Option<String>,
+    pub strategy: &'static str,
+    pub values: usize,
+    pub import_count: Counts,
+    pub conflicts: usize,
+    /// Values sent so far in this import (dry run or not).
+    pub done: usize,
 }
 
 /// The values sent: new, changed, stale ones written (set to zero) and deleted.
@@ -228,14 +248,15 @@ const HELD: usize = 50_000;
 /// Import the changes of the journal: first every value to write (the job's strategy),
 /// then every value to delete (DELETE); one payload per data set, chunked; one request
 /// at a time (parallel imports contend for the same rows on the server).
-/// `progress(done)` follows the values sent.
+/// `progress` gets each payload's answer. A stop asked for (Ctrl-C) ends it between
+/// payloads.
 pub fn run(
     target: &dyn Importer,
     cx: &Job<'_>,
     lk: &Lookups,
     changes: &mut Journal<Change>,
     how: How,
-    progress: &dyn Fn(usize),
+    progress: &mut dyn FnMut(&Chunk),
 ) -> Result<Outcome, Error> {
     let How {
         version,
@@ -280,14 +301,14 @@ pub fn run(
                 let batch = held.remove(&ds).unwrap_or_default();
                 holding -= batch.len();
                 sender.send(ds, &batch, strategy)?;
-                if sender.out.aborted.is_some() {
+                if sender.stopped() {
                     return Ok(sender.finish());
                 }
             }
         }
         for (ds, batch) in held {
             sender.send(ds, &batch, strategy)?;
-            if sender.out.aborted.is_some() {
+            if sender.stopped() {
                 return Ok(sender.finish());
             }
         }
@@ -306,16 +327,24 @@ struct Sender<'a> {
     counts: ImportCount,
     issues: IssueLog,
     done: usize,
-    progress: &'a dyn Fn(usize),
+    progress: &'a mut dyn FnMut(&Chunk),
 }
 
 impl Sender<'_> {
+    fn stopped(&self) -> bool {
+        self.out.aborted.is_some() || self.out.interrupted
+    }
+
     fn send(
         &mut self,
         ds: Option<usize>,
         changes: &[Change],
         strategy: &'static str,
     ) -> Result<(), Error> {
+        if crate::interrupt::requested() {
+            self.out.interrupted = true;
+            return Ok(());
+        }
         let (cx, lk) = (self.cx, self.lk);
         let m = &cx.config.mapping;
         let opts = ImportOptions {
@@ -337,7 +366,15 @@ impl Sender<'_> {
                 .then(|| m.category_option_combo_id_scheme.to_string()),
             data_values: &rows,
         };
-        let summary = self.target.import(&payload, &opts)?;
+        let summary = match self.target.import(&payload, &opts) {
+            Ok(s) => s,
+            // The stop came between our check and the request: nothing was sent.
+            Err(RemoteError::Interrupted { .. }) => {
+                self.out.interrupted = true;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
         self.out.requests += 1;
         self.counts.add(summary.import_count);
         for c in changes {
@@ -349,7 +386,16 @@ impl Sender<'_> {
             self.issues.push(i);
         }
         self.done += rows.len();
-        (self.progress)(self.done);
+        (self.progress)(&Chunk {
+            seq: self.out.requests,
+            dry_run: self.dry_run,
+            data_set: payload.data_set.map(str::to_string),
+            strategy,
+            values: rows.len(),
+            import_count: summary.import_count.into(),
+            conflicts: n,
+            done: self.done,
+        });
         if summary.aborted() {
             self.out.aborted = Some(
                 summary

@@ -1,5 +1,6 @@
 //! The run log: one event per step, as a human line on stderr or a JSON line on
-//! stdout, all of them kept for the run report.
+//! stdout, all of them kept for the run report and appended to the run's journal as
+//! they happen (so that a run killed halfway still says how far it got).
 
 use std::io::Write;
 use std::time::Instant;
@@ -18,6 +19,9 @@ pub struct Log {
     started: Instant,
     events: Vec<Value>,
     quiet: bool,
+    /// `-q`: print the end only.
+    outcome_only: bool,
+    journal: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 impl Log {
@@ -27,6 +31,50 @@ impl Log {
             started: Instant::now(),
             events: Vec::new(),
             quiet: false,
+            outcome_only: false,
+            journal: None,
+        }
+    }
+
+    /// Print only the end of the run (`-q`, for cron); the report keeps everything.
+    pub fn outcome_only(mut self, yes: bool) -> Self {
+        self.outcome_only = yes;
+        self
+    }
+
+    /// Append every event from now on to `file`, the events so far first.
+    pub fn journal_to(&mut self, file: std::fs::File) {
+        let mut w = std::io::BufWriter::new(file);
+        for e in &self.events {
+            let _ = writeln!(w, "{e}");
+        }
+        let _ = w.flush();
+        self.journal = Some(w);
+    }
+
+    /// A record for the journal alone (each import chunk's answer): not printed, not
+    /// in the report's events.
+    pub fn journal(&mut self, name: &str, fields: Value) {
+        let e = self.stamp(name, fields);
+        self.append(&e);
+    }
+
+    fn stamp(&self, name: &str, fields: Value) -> Value {
+        let mut e = json!({
+            "event": name,
+            "time": jiff::Timestamp::now().to_string(),
+            "elapsedMs": self.elapsed_ms() as u64,
+        });
+        if let (Some(obj), Value::Object(extra)) = (e.as_object_mut(), fields) {
+            obj.extend(extra);
+        }
+        e
+    }
+
+    fn append(&mut self, e: &Value) {
+        if let Some(w) = &mut self.journal {
+            // Flushed per line: the journal is read after a crash.
+            let _ = writeln!(w, "{e}").and_then(|()| w.flush());
         }
     }
 
@@ -49,15 +97,9 @@ impl Log {
     /// Record an event: `fields` (a JSON object) for machines, `line` for people (an
     /// empty line prints nothing; a line of several lines prints them all).
     pub fn event(&mut self, name: &str, fields: Value, line: impl AsRef<str>) {
-        let mut e = json!({
-            "event": name,
-            "time": jiff::Timestamp::now().to_string(),
-            "elapsed_ms": self.elapsed_ms() as u64,
-        });
-        if let (Some(obj), Value::Object(extra)) = (e.as_object_mut(), fields) {
-            obj.extend(extra);
-        }
-        if !self.quiet {
+        let e = self.stamp(name, fields);
+        self.append(&e);
+        if !self.quiet && (!self.outcome_only || name == "end") {
             match self.format {
                 LogFormat::Json => {
                     let mut out = std::io::stdout().lock();
@@ -75,7 +117,7 @@ impl Log {
 
     /// Text for people, printed only in human format (the preview, on stdout).
     pub fn print_human(&self, text: &str) {
-        if !self.quiet && self.format == LogFormat::Human {
+        if !self.quiet && !self.outcome_only && self.format == LogFormat::Human {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();

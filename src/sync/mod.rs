@@ -15,6 +15,7 @@ pub mod freshness;
 pub mod import;
 pub mod issue;
 pub mod journal;
+pub mod lock;
 pub mod log;
 pub mod lookups;
 pub mod notify;
@@ -22,6 +23,7 @@ pub mod plan;
 pub mod preview;
 pub mod reconcile;
 pub mod report;
+pub mod runs;
 pub mod skip;
 pub mod transfer;
 pub mod values;
@@ -73,6 +75,8 @@ pub enum Outcome {
     Conflicts,
     /// The user answered no at the confirmation.
     Declined,
+    /// Ctrl-C or SIGTERM: stopped between requests (`--resume` continues).
+    Interrupted,
     /// A remote or input failure.
     Failed,
 }
@@ -89,6 +93,7 @@ impl Outcome {
         match self {
             Outcome::Synced | Outcome::NothingToChange | Outcome::DryRun | Outcome::Written => 0,
             Outcome::Failed => 3,
+            Outcome::Interrupted => crate::interrupt::EXIT_INTERRUPTED,
             _ => 1,
         }
     }
@@ -110,6 +115,11 @@ pub struct Options {
     pub report: Option<PathBuf>,
     pub job: String,
     pub human: HumanOptions,
+    /// `-q`: print only the outcome line.
+    pub quiet: bool,
+    /// `--resume [JOURNAL]`: continue an interrupted run (the newest of the job when
+    /// no journal is given).
+    pub resume: Option<Option<PathBuf>>,
 }
 
 /// Run a sync; the exit code, or an error for usage and remote failures.
@@ -117,11 +127,14 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
     let mut run = Run {
         config,
         opts,
-        log: Log::new(opts.format),
+        log: Log::new(opts.format).outcome_only(opts.quiet),
         report: RunReport::new(&opts.job),
         changes: None,
         excluded: Vec::new(),
         as_of: None,
+        from: opts.from.clone(),
+        files: None,
+        _lock: None,
     };
     run.record(Start {
         job: opts.job.clone(),
@@ -129,6 +142,10 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
         out: opts.out.clone(),
         from: opts.from.clone(),
     });
+    if let Err(e) = run.begin() {
+        run.finish(None, Outcome::Failed, Some(&e));
+        return Err(e);
+    }
     let pair = match load_pair(config) {
         Ok(p) => p,
         Err(e) => {
@@ -159,6 +176,13 @@ struct Run<'a> {
     excluded: Vec<Option<&'static RuleId>>,
     /// The day the run is planned for, once planned.
     as_of: Option<Date>,
+    /// The values file imported instead of an export: `--from`, or the one a resumed
+    /// run kept.
+    from: Option<PathBuf>,
+    /// The run's report, journal and kept values (none when reports are off).
+    files: Option<runs::RunFiles>,
+    /// Held for the whole run.
+    _lock: Option<lock::JobLock>,
 }
 
 impl Run<'_> {
@@ -174,6 +198,52 @@ impl Run<'_> {
         self.report.record(&mut self.log, step);
     }
 
+    /// Before anything is read: the job's lock, the run to resume, the run's files
+    /// (the journal from here on).
+    fn begin(&mut self) -> Result<(), Error> {
+        let (config, opts) = (self.config, self.opts);
+        let dir = state_dir(config, opts);
+        let lock = lock::JobLock::acquire(&dir, &opts.job)?;
+        if let Some(w) = lock.stale_warning() {
+            self.log
+                .event("stale-lock", json!({"holder": lock.stale}), w);
+        }
+        self._lock = Some(lock);
+        if let Some(given) = &opts.resume {
+            let resumed = runs::to_resume(&dir, &opts.job, given.as_deref())?;
+            self.log.event(
+                "resume",
+                json!({"journal": resumed.files.journal, "started": resumed.started, "outcome": resumed.outcome, "sent": resumed.sent}),
+                format!(
+                    "resuming the run of {} ({}; {} values sent then): importing its verified values, as planned then",
+                    resumed.started.as_deref().unwrap_or("an unknown time"),
+                    resumed.outcome.as_deref().unwrap_or("it never ended"),
+                    resumed.sent
+                ),
+            );
+            self.from = Some(resumed.files.values);
+        }
+        let files = match (&opts.report, report_path(config, opts)) {
+            (Some(exact), _) => Some(runs::RunFiles::exact(exact)),
+            (None, Some(path)) => Some(runs::RunFiles::reserve(&path).map_err(|e| {
+                Error::usage(
+                    format!("cannot create the run's files beside `{}`: {e}", path.display()),
+                    Some("check that the reports folder is writable (sync.report)".to_string()),
+                )
+            })?),
+            (None, None) => None,
+        };
+        if let Some(f) = &files {
+            let journal = std::fs::File::create(&f.journal).map_err(|e| Error::Write {
+                path: f.journal.clone(),
+                error: e,
+            })?;
+            self.log.journal_to(journal);
+        }
+        self.files = files;
+        Ok(())
+    }
+
     /// The steps, in order; each ends the run where it must.
     fn steps(&mut self, pair: &Pair) -> Result<Outcome, Error> {
         let config = self.config;
@@ -182,19 +252,20 @@ impl Run<'_> {
             return Ok(outcome);
         }
         let (source, target) = self.remotes(pair)?;
-        if let (Some(src), None) = (source, &self.opts.from)
+        let from = self.from.clone();
+        if let (Some(src), None) = (source, &from)
             && let Some(outcome) = self.analytics(src, pair)?
         {
             return Ok(outcome);
         }
-        let provenance = match &self.opts.from {
+        let provenance = match &from {
             Some(path) => self.provenance(&cx, path)?,
             None => None,
         };
         let plan = self.plan(&cx, provenance.as_ref())?;
         let lk = Lookups::new(&cx, &plan);
         let mut collected = Collected::new(transfer::bucket_count(&cx, &plan))?;
-        match &self.opts.from {
+        match &from {
             Some(path) => self.read_file(&cx, &lk, &plan, path, &mut collected)?,
             None => self.export(&cx, &lk, &plan, source, &mut collected)?,
         }
@@ -217,7 +288,6 @@ impl Run<'_> {
             });
             return Ok(Outcome::Written);
         }
-        drop(collected);
         let Some(tgt) = target else {
             return Ok(Outcome::Written);
         };
@@ -227,6 +297,10 @@ impl Run<'_> {
         if let Some(outcome) = self.confirm(to_write, pair)? {
             return Ok(outcome);
         }
+        if !self.opts.dry_run {
+            self.keep_values(&cx, &lk, &plan, &mut collected)?;
+        }
+        drop(collected);
         if let Some(outcome) = self.import(tgt, &cx, &lk, to_write)? {
             return Ok(outcome);
         }
@@ -242,6 +316,27 @@ impl Run<'_> {
             self.record(c);
         }
         Ok(Outcome::Synced)
+    }
+
+    /// Before the first write: the verified values, as `--out` writes them, beside the
+    /// journal, for `--resume` (removed when the run ends well).
+    fn keep_values(
+        &mut self,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        plan: &Plan,
+        collected: &mut Collected,
+    ) -> Result<(), Error> {
+        let Some(files) = &self.files else {
+            return Ok(());
+        };
+        let record = plan.record(cx, self.as_of.unwrap_or_else(today));
+        let provenance = file::Provenance::new(cx, &self.opts.job, record);
+        let path = files.values.clone();
+        let values = collected.write_file(cx, lk, &path, &provenance)?;
+        self.log
+            .event("values-kept", json!({"path": path, "values": values}), "");
+        Ok(())
     }
 
     /// The journal of the run's changes (there once reconciled).
@@ -770,6 +865,9 @@ impl Run<'_> {
         to_write: usize,
     ) -> Result<Option<Outcome>, Error> {
         let dry = self.send(tgt, cx, lk, to_write, true)?;
+        if dry.interrupted {
+            return Ok(Some(Outcome::Interrupted));
+        }
         if self.failed(&dry) {
             print_issues(
                 &self.log,
@@ -782,6 +880,9 @@ impl Run<'_> {
             return Ok(Some(Outcome::DryRun));
         }
         let done = self.send(tgt, cx, lk, to_write, false)?;
+        if done.interrupted {
+            return Ok(Some(Outcome::Interrupted));
+        }
         if self.failed(&done) {
             print_issues(
                 &self.log,
@@ -808,9 +909,15 @@ impl Run<'_> {
             dry_run,
             chunk: self.config.sync.import_chunk as usize,
         };
-        let journal = self.journal()?;
-        let outcome = import::run(&tgt.client, cx, lk, journal, how, &|done| {
-            pb.set_position(done as u64)
+        let journal = self
+            .changes
+            .as_mut()
+            .map(|c| &mut c.journal)
+            .ok_or_else(|| Error::usage("the run has no reconciled changes to import", None))?;
+        let log = &mut self.log;
+        let outcome = import::run(&tgt.client, cx, lk, journal, how, &mut |chunk| {
+            pb.set_position(chunk.done as u64);
+            log.journal("chunk", json!(chunk));
         })?;
         pb.finish_and_clear();
         self.record(ImportStep {
@@ -820,12 +927,39 @@ impl Run<'_> {
         Ok(outcome)
     }
 
+    /// What an interrupted run had written, and how to go on.
+    fn interrupted_text(&self) -> String {
+        let sent = self
+            .report
+            .import
+            .as_ref()
+            .map_or(0, |o| o.values.new + o.values.changed + o.values.zeroed + o.values.deleted);
+        if sent == 0 {
+            return "interrupted: nothing written".to_string();
+        }
+        let of = self
+            .changes
+            .as_ref()
+            .map_or(String::new(), |c| format!(" of {}", c.writes + c.deletes));
+        let resume = if self.files.is_some() {
+            "; `t2a sync --resume` imports the rest (a plain run is safe too)"
+        } else {
+            "; run the sync again to import the rest"
+        };
+        format!("interrupted after writing {sent}{of} values{resume}")
+    }
+
     fn failed(&self, out: &import::Outcome) -> bool {
         out.aborted.is_some() || out.conflicts as u64 > self.config.sync.max_conflicts
     }
 
     /// Log the end, send the message, write the run report.
     fn finish(&mut self, pair: Option<&Pair>, outcome: Outcome, error: Option<&Error>) {
+        let outcome = if error.is_some_and(Error::is_interrupted) {
+            Outcome::Interrupted
+        } else {
+            outcome
+        };
         let duration_ms = self.log.elapsed_ms() as u64;
         let error_text = error.map(|e| e.to_string());
         let help = error.and_then(|e| miette::Diagnostic::help(e).map(|h| h.to_string()));
@@ -853,12 +987,19 @@ impl Run<'_> {
         } else {
             String::new()
         };
+        let text = match outcome {
+            Outcome::Interrupted => self.interrupted_text(),
+            o => outcome_text(o).to_string(),
+        };
+        let report_file = self.files.as_ref().map(|f| f.report.clone());
+        let report_note = report_file
+            .as_ref()
+            .map_or(String::new(), |p| format!("; run report {}", p.display()));
         self.log.event(
             "end",
-            json!({"outcome": outcome, "exitCode": exit_code, "notTransferred": not_transferred, "durationMs": duration_ms, "error": error_text, "help": help}),
+            json!({"outcome": outcome, "exitCode": exit_code, "notTransferred": not_transferred, "durationMs": duration_ms, "error": error_text, "help": help, "report": report_file}),
             format!(
-                "{}{partial} in {:.1} s",
-                outcome_text(outcome),
+                "{text}{partial} in {:.1} s{report_note}",
                 duration_ms as f64 / 1000.0
             ),
         );
@@ -891,20 +1032,18 @@ impl Run<'_> {
             );
         }
         self.report.events = self.log.events().to_vec();
-        let Some(path) = report_path(config, self.opts) else {
+        let Some(files) = self.files.clone() else {
             return;
         };
+        // The kept values serve `--resume` only after a run that stopped short.
+        if !matches!(outcome, Outcome::Interrupted | Outcome::Failed) {
+            let _ = std::fs::remove_file(&files.values);
+        }
+        let path = files.report;
         let values = self.changes.as_mut().map(|c| &mut c.report);
         let written = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))
             .and_then(|()| self.report.write(&path, values));
         match written {
-            Ok(()) if self.opts.format == LogFormat::Human => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "t2a sync: run report written to {}",
-                    path.display()
-                );
-            }
             Ok(()) => {}
             Err(e) => {
                 let _ = writeln!(
@@ -967,6 +1106,7 @@ fn outcome_text(o: Outcome) -> &'static str {
         Outcome::VerifyFailed => "export failed verification, nothing written",
         Outcome::Conflicts => "import conflicts",
         Outcome::Declined => "declined, nothing written",
+        Outcome::Interrupted => "interrupted",
         Outcome::Failed => "failed",
     }
 }
@@ -998,6 +1138,26 @@ fn report_path(config: &Config, opts: &Options) -> Option<PathBuf> {
         Some(dir) if path.is_relative() => dir.join(path),
         _ => path,
     })
+}
+
+/// Where a job's lock (and the runs `--resume` looks at) live: the reports folder of
+/// `sync.report` (not moved by `--report`), else the config file's folder.
+fn state_dir(config: &Config, opts: &Options) -> PathBuf {
+    let default = Options {
+        report: None,
+        ..opts.clone()
+    };
+    let config_dir = || {
+        config
+            .file
+            .as_ref()
+            .and_then(|f| f.path.parent())
+            .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+    };
+    match report_path(config, &default).as_deref().and_then(std::path::Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => config_dir(),
+    }
 }
 
 /// A progress bar on a terminal, nothing elsewhere.
