@@ -1,8 +1,7 @@
 //! Ctrl-C and SIGTERM: the first asks the run to stop between requests (nothing is
 //! cut off mid-import, and the run report is still written); a second stops at once.
-//! Every request and every wait checks here first.
+//! Every request, every wait and every import payload checks here first.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -11,22 +10,20 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 /// The exit code of an interrupted run (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// Catch Ctrl-C and SIGTERM for the rest of the process. Failing to install (a handler
-/// already set) leaves the default: the process ends at once.
+/// Catch Ctrl-C and SIGTERM for the rest of the process. The flag is set in the
+/// signal handler itself, so a stop is seen by the very next check; a second signal
+/// ends the process at once with 130 (what `signal-hook` calls a conditional
+/// shutdown). Failing to install leaves the default: the process ends at once.
 pub fn install() {
-    let _ = ctrlc::set_handler(|| {
-        if REQUESTED.swap(true, Ordering::SeqCst) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "t2a: interrupted again: stopping now, without a run report"
-            );
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "t2a: interrupted: stopping after the request in flight (press Ctrl-C again to stop at once)"
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            sig,
+            i32::from(EXIT_INTERRUPTED),
+            &REQUESTED,
         );
-    });
+        let _ = signal_hook::flag::register(sig, &REQUESTED);
+    }
 }
 
 /// Whether a stop was asked for.

@@ -135,6 +135,7 @@ pub fn sync(config: &Config, opts: &Options) -> Result<u8, Error> {
         from: opts.from.clone(),
         files: None,
         _lock: None,
+        resumed: None,
     };
     run.record(Start {
         job: opts.job.clone(),
@@ -183,6 +184,8 @@ struct Run<'a> {
     files: Option<runs::RunFiles>,
     /// Held for the whole run.
     _lock: Option<lock::JobLock>,
+    /// The files of the run this one resumes.
+    resumed: Option<runs::RunFiles>,
 }
 
 impl Run<'_> {
@@ -221,13 +224,17 @@ impl Run<'_> {
                     resumed.sent
                 ),
             );
-            self.from = Some(resumed.files.values);
+            self.from = Some(resumed.files.values.clone());
+            self.resumed = Some(resumed.files);
         }
         let files = match (&opts.report, report_path(config, opts)) {
             (Some(exact), _) => Some(runs::RunFiles::exact(exact)),
             (None, Some(path)) => Some(runs::RunFiles::reserve(&path).map_err(|e| {
                 Error::usage(
-                    format!("cannot create the run's files beside `{}`: {e}", path.display()),
+                    format!(
+                        "cannot create the run's files beside `{}`: {e}",
+                        path.display()
+                    ),
                     Some("check that the reports folder is writable (sync.report)".to_string()),
                 )
             })?),
@@ -929,11 +936,9 @@ impl Run<'_> {
 
     /// What an interrupted run had written, and how to go on.
     fn interrupted_text(&self) -> String {
-        let sent = self
-            .report
-            .import
-            .as_ref()
-            .map_or(0, |o| o.values.new + o.values.changed + o.values.zeroed + o.values.deleted);
+        let sent = self.report.import.as_ref().map_or(0, |o| {
+            o.values.new + o.values.changed + o.values.zeroed + o.values.deleted
+        });
         if sent == 0 {
             return "interrupted: nothing written".to_string();
         }
@@ -997,7 +1002,7 @@ impl Run<'_> {
             .map_or(String::new(), |p| format!("; run report {}", p.display()));
         self.log.event(
             "end",
-            json!({"outcome": outcome, "exitCode": exit_code, "notTransferred": not_transferred, "durationMs": duration_ms, "error": error_text, "help": help, "report": report_file}),
+            json!({"outcome": outcome, "exitCode": exit_code, "notTransferred": not_transferred, "durationMs": duration_ms, "error": error_text, "help": help, "report": report_file, "message": text}),
             format!(
                 "{text}{partial} in {:.1} s{report_note}",
                 duration_ms as f64 / 1000.0
@@ -1038,6 +1043,14 @@ impl Run<'_> {
         // The kept values serve `--resume` only after a run that stopped short.
         if !matches!(outcome, Outcome::Interrupted | Outcome::Failed) {
             let _ = std::fs::remove_file(&files.values);
+            // What it resumed is done too (a failed check keeps it for another try).
+            if let Some(r) = self
+                .resumed
+                .as_ref()
+                .filter(|_| outcome != Outcome::CheckFailed)
+            {
+                let _ = std::fs::remove_file(&r.values);
+            }
         }
         let path = files.report;
         let values = self.changes.as_mut().map(|c| &mut c.report);
@@ -1154,7 +1167,10 @@ fn state_dir(config: &Config, opts: &Options) -> PathBuf {
             .and_then(|f| f.path.parent())
             .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
     };
-    match report_path(config, &default).as_deref().and_then(std::path::Path::parent) {
+    match report_path(config, &default)
+        .as_deref()
+        .and_then(std::path::Path::parent)
+    {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => config_dir(),
     }

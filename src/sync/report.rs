@@ -51,8 +51,10 @@ pub struct RunReport {
     pub job: String,
     pub started: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "camel_side")]
     pub source: Option<SideInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "camel_side")]
     pub target: Option<SideInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<CheckStep>,
@@ -94,6 +96,24 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
     pub events: Vec<Value>,
+}
+
+/// A side as the check's JSON report has it, in the run report's key style.
+fn camel_side<S: Serializer>(side: &Option<SideInfo>, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Side<'a> {
+        kind: &'a str,
+        location: &'a str,
+        dhis2_version: Option<&'a str>,
+    }
+    side.as_ref()
+        .map(|i| Side {
+            kind: i.kind,
+            location: &i.location,
+            dhis2_version: i.dhis2_version.as_deref(),
+        })
+        .serialize(s)
 }
 
 impl RunReport {

@@ -122,8 +122,10 @@ impl Journaled {
     /// Whether `--resume` can continue it: it stopped before its end (interrupted,
     /// failed, killed) with its values kept.
     pub fn resumable(&self) -> bool {
-        matches!(self.outcome.as_deref(), None | Some("interrupted" | "failed"))
-            && self.files.values.exists()
+        matches!(
+            self.outcome.as_deref(),
+            None | Some("interrupted" | "failed")
+        ) && self.files.values.exists()
     }
 }
 

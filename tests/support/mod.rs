@@ -43,7 +43,12 @@ macro_rules! require_real {
 
 /// The `t2a` binary with a clean environment: no credentials leak in from the caller.
 pub fn t2a() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_t2a"));
+    assert_cmd::Command::from_std(t2a_process())
+}
+
+/// The same, as a process to start and watch (to signal it, say).
+pub fn t2a_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_t2a"));
     for (k, _) in std::env::vars() {
         if k.starts_with("T2A_") {
             cmd.env_remove(k);

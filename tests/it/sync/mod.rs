@@ -5,6 +5,7 @@
 mod faults;
 mod file;
 mod skip;
+mod unattended;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::support::fake::{self, Builder, FakeDhis2, Version};
-use crate::support::{repo, t2a};
+use crate::support::{repo, t2a_process};
 
 const AS_OF: &str = "2024-02-15";
 const DEFAULT: &str = "cocDefault1";
@@ -32,6 +33,22 @@ struct Run {
 }
 
 impl Run {
+    fn of(out: &std::process::Output) -> Run {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let events = stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}\nstdout: {stdout}"))
+            })
+            .collect();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            events,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     fn event(&self, name: &str) -> Option<&Value> {
         self.events.iter().rev().find(|e| e["event"] == name)
     }
@@ -96,10 +113,15 @@ impl Env {
     /// Rewrite the job with extra `[target]` and `[sync]` lines. Retries wait a
     /// millisecond, not seconds.
     fn job_with(&self, target: &str, sync: &str) {
+        self.job_sides("", target, sync);
+    }
+
+    /// Rewrite the job with extra `[source]`, `[target]` and `[sync]` lines.
+    fn job_sides(&self, source: &str, target: &str, sync: &str) {
         std::fs::write(
             &self.job,
             format!(
-                "[source]\nurl = \"{}\"\nretry_backoff = \"1ms\"\n[target]\nurl = \"{}\"\nretry_backoff = \"1ms\"\n{target}\n[sync]\nlookback = 1\nanalytics_poll = \"1ms\"\n{sync}\n",
+                "[source]\nurl = \"{}\"\nretry_backoff = \"1ms\"\n{source}\n[target]\nurl = \"{}\"\nretry_backoff = \"1ms\"\n{target}\n[sync]\nlookback = 1\nanalytics_poll = \"1ms\"\n{sync}\n",
                 self.source.url, self.target.url
             ),
         )
@@ -112,7 +134,27 @@ impl Env {
 
     /// Run as of another day.
     fn run_on(&self, as_of: &str, args: &[&str]) -> Run {
-        let mut cmd = t2a();
+        let out = self.command(as_of, args).output().expect("run t2a sync");
+        Run::of(&out)
+    }
+
+    /// Run with the source's and target's `Terminate` faults stopping this process.
+    fn run_stopped(&self, args: &[&str]) -> Run {
+        let child = self
+            .command(AS_OF, args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start t2a sync");
+        self.source.set_client_pid(child.id());
+        self.target.set_client_pid(child.id());
+        let out = child.wait_with_output().expect("run t2a sync");
+        Run::of(&out)
+    }
+
+    /// `t2a sync --format json` of the job, with the credentials of the version.
+    fn command(&self, as_of: &str, args: &[&str]) -> std::process::Command {
+        let mut cmd = t2a_process();
         cmd.args(["sync", "--format", "json", "--as-of", as_of, "--config"])
             .arg(&self.job)
             .args(args);
@@ -129,20 +171,7 @@ impl Env {
                     .env(format!("T2A_{side}_PASSWORD"), fake::PASSWORD);
             }
         }
-        let out = cmd.output().expect("run t2a sync");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let events = stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l)
-                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}\nstdout: {stdout}"))
-            })
-            .collect();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            events,
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cmd
     }
 
     /// PI values for January 2024 (monthly) and 2024W6 (weekly, the last complete week

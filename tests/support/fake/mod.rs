@@ -139,6 +139,8 @@ pub struct Fault {
     pub method: &'static str,
     pub path: &'static str,
     pub kind: FaultKind,
+    /// How many matching requests pass untouched first.
+    pub skip: u32,
     /// How many matching requests it spoils.
     pub times: u32,
 }
@@ -153,6 +155,9 @@ pub enum FaultKind {
     Truncated,
     /// DHIS2 applies the request, then the proxy loses the answer (504).
     AppliedThenLost,
+    /// The operator stops the client (SIGTERM to the pid given by `client_pid`) while
+    /// this request is being answered; the answer then goes out as usual.
+    Terminate,
 }
 
 pub struct Shared {
@@ -163,6 +168,8 @@ pub struct Shared {
     users: Vec<(String, String)>,
     tokens: Vec<String>,
     pub log: Mutex<Vec<Logged>>,
+    /// The process a `Terminate` fault stops.
+    pub client_pid: std::sync::atomic::AtomicU32,
     pub faults: Mutex<Vec<Fault>>,
 }
 
@@ -224,6 +231,7 @@ impl Builder {
             tokens: self.tokens,
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
+            client_pid: std::sync::atomic::AtomicU32::new(0),
         });
         let app = Router::new()
             .fallback(any(dispatch))
@@ -276,12 +284,33 @@ impl FakeDhis2 {
 
     /// Spoil the next `times` requests of `method` whose path contains `path`.
     pub fn fault(&self, method: &'static str, path: &'static str, kind: FaultKind, times: u32) {
+        self.fault_after(method, path, kind, 0, times);
+    }
+
+    /// Spoil `times` requests of `method` whose path contains `path`, after letting
+    /// `skip` of them pass.
+    pub fn fault_after(
+        &self,
+        method: &'static str,
+        path: &'static str,
+        kind: FaultKind,
+        skip: u32,
+        times: u32,
+    ) {
         self.shared.faults.lock().expect("faults").push(Fault {
             method,
             path,
             kind,
+            skip,
             times,
         });
+    }
+
+    /// The client process a `Terminate` fault stops.
+    pub fn set_client_pid(&self, pid: u32) {
+        self.shared
+            .client_pid
+            .store(pid, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Requests other than GET (writes).
@@ -461,6 +490,17 @@ async fn dispatch(
     let fault = take_fault(&s, &method, uri.path());
     let response = match fault {
         Some(FaultKind::Proxy(status)) => proxy_page(status),
+        Some(FaultKind::Terminate) => {
+            let pid = s.client_pid.load(std::sync::atomic::Ordering::SeqCst);
+            let killed = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+            assert!(
+                pid != 0 && killed.is_ok_and(|k| k.success()),
+                "cannot stop the client {pid}"
+            );
+            route(&s, &method, uri.path(), &query, &headers, &body)
+        }
         Some(kind) => {
             spoil(
                 kind,
@@ -489,6 +529,10 @@ fn take_fault(s: &Shared, method: &Method, path: &str) -> Option<FaultKind> {
     let i = faults
         .iter()
         .position(|f| f.method == method.as_str() && path.contains(f.path) && f.times > 0)?;
+    if faults[i].skip > 0 {
+        faults[i].skip -= 1;
+        return None;
+    }
     faults[i].times -= 1;
     Some(faults[i].kind)
 }
