@@ -16,6 +16,8 @@ pub mod job;
 pub mod location;
 pub mod model;
 pub mod period;
+#[cfg(test)]
+mod proptests;
 pub mod report;
 pub mod rule_id;
 pub mod rules;

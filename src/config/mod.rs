@@ -1,7 +1,7 @@
 //! The TOML job config: parsed with spans, then validated; every problem is reported
 //! at its line and column, all of them at once.
 
-mod sync;
+pub(crate) mod sync;
 mod walk;
 
 use std::fmt;
@@ -211,8 +211,8 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-const ROOT_KEYS: &[&str] = &["source", "target", "mapping", "sync", "rules"];
-const ENDPOINT_KEYS: &[&str] = &[
+pub(crate) const ROOT_KEYS: &[&str] = &["source", "target", "mapping", "sync", "rules"];
+pub(crate) const ENDPOINT_KEYS: &[&str] = &[
     "url",
     "file",
     "token_env",
@@ -226,7 +226,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "retry_deadline",
     "allow_insecure_http",
 ];
-const MAPPING_KEYS: &[&str] = &[
+pub(crate) const MAPPING_KEYS: &[&str] = &[
     "attribute",
     "programs",
     "program_indicator_groups",

@@ -860,7 +860,11 @@ impl Run<'_> {
             "Import {to_write} values into {}? [y/N] ",
             pair.report_sides.1.location
         ));
-        Ok((!asked).then_some(Outcome::Declined))
+        Ok(match asked {
+            None => Some(Outcome::Interrupted),
+            Some(false) => Some(Outcome::Declined),
+            Some(true) => None,
+        })
     }
 
     /// Step 7b: the server-side dry run, then the import. `Some` ends the run.
@@ -1202,15 +1206,36 @@ fn print_issues(log: &Log, title: &str, issues: &[SyncIssue]) {
     log.print_human(&text);
 }
 
-fn confirm(question: &str) -> bool {
+/// Ask on the terminal; `None` when a stop (Ctrl-C) came first. The answer is read on
+/// a thread of its own, so that the stop need not wait for a line.
+fn confirm(question: &str) -> Option<bool> {
     let mut err = std::io::stderr();
     let _ = write!(err, "{question}");
     let _ = err.flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let read = std::io::stdin().lock().read_line(&mut answer);
+        let _ = tx.send(read.map(|_| answer));
+    });
+    loop {
+        if crate::interrupt::requested() {
+            let _ = writeln!(err);
+            return None;
+        }
+        match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(Ok(answer)) => {
+                return Some(matches!(
+                    answer.trim().to_ascii_lowercase().as_str(),
+                    "y" | "yes"
+                ));
+            }
+            Ok(Err(_)) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Some(false);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
     }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// Whether this process can ask a person.
