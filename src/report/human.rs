@@ -127,6 +127,13 @@ fn side_line(label: &str, s: &SideInfo) -> String {
 }
 
 pub fn render(report: &Report, opts: &HumanOptions) -> String {
+    let mut out = findings(report, opts);
+    summary(report, opts, &mut out);
+    out
+}
+
+/// The findings, one header per rule that fired (what `sync` prints of a check).
+pub fn findings(report: &Report, opts: &HumanOptions) -> String {
     let h = handler(opts);
     let mut out = String::new();
     for rule in RULES {
@@ -154,7 +161,11 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             out.push('\n');
         }
     }
+    out
+}
 
+/// The sides, the table of rules and the verdict.
+fn summary(report: &Report, opts: &HumanOptions, out: &mut String) {
     out.push_str(&side_line("source", &report.source));
     out.push('\n');
     out.push_str(&side_line("target", &report.target));
@@ -212,5 +223,4 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         report.mappings,
         counts_text(total)
     ));
-    out
 }

@@ -1,6 +1,6 @@
 //! Reports: one `Report` per check, rendered by one printer per format.
 
-mod human;
+pub mod human;
 mod json;
 
 use crate::diagnostic::{Finding, Severity};

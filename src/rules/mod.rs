@@ -1,7 +1,7 @@
 //! The rule registry. A rule is one file: its documentation (the doc comment, which
 //! also feeds `t2a explain` and `rules/<name>.md`), its registration and its check.
 
-mod help;
+pub mod help;
 
 use rayon::prelude::*;
 

@@ -439,9 +439,8 @@ impl Run<'_> {
                     errors,
                     check.off.clone(),
                 );
-                self.log.print_human(&check_report::render(
+                self.log.print_human(&crate::report::human::findings(
                     &errors_only,
-                    Format::Human,
                     &self.opts.human,
                 ));
             }

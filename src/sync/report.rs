@@ -16,6 +16,7 @@ use crate::dhis2::retry::RetryLog;
 use crate::diagnostic::ObjectRef;
 use crate::input::SideInfo;
 use crate::rule_id::RuleId;
+use crate::rules::help::plural;
 
 use super::Outcome;
 use super::import;
@@ -437,14 +438,14 @@ pub struct LeftOutValues {
 impl LeftOutValues {
     pub fn reason(&self) -> String {
         let n = self.org_units.len() + self.more_org_units;
-        let where_ = match self.rule.code {
+        let what = match self.rule.code {
             "T2A012" => "the target does not know",
-            _ => "no data set holding its data element is assigned to",
+            _ => "not assigned a data set that holds its data element",
         };
         format!(
-            "{} values left out at {n} org units {where_} ({}: {})",
-            self.values,
-            self.rule.name,
+            "{} left out at {} {what}: {}",
+            plural(self.values, "value", "values"),
+            plural(n, "org unit", "org units"),
             self.org_units
                 .iter()
                 .map(String::as_str)
@@ -474,8 +475,8 @@ impl Step for PlanStep {
             .iter()
             .map(|g| {
                 format!(
-                    "{} PIs × {} {}",
-                    g.program_indicators,
+                    "{} × {} {}",
+                    plural(g.program_indicators, "PI", "PIs"),
                     g.period_type,
                     g.periods.join(",")
                 )

@@ -159,3 +159,46 @@ fn errors_about_the_whole_job_cannot_be_skipped() {
     assert_eq!(refused["skippable"], false, "{refused}");
     assert!(env.target.writes().is_empty());
 }
+
+#[test]
+fn a_log_for_cron_prints_each_error_once_and_no_table_of_rules() {
+    let env = broken(Version::V241);
+    let out = crate::support::t2a_process()
+        .args([
+            "sync",
+            "--skip-invalid",
+            "--yes",
+            "--as-of",
+            "2024-02-15",
+            "--config",
+        ])
+        .arg(&env.job)
+        .env("T2A_SOURCE_TOKEN", crate::support::fake::TOKEN_V2)
+        .env("T2A_TARGET_TOKEN", crate::support::fake::TOKEN_V2)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for code in ["T2A003", "T2A005", "T2A013"] {
+        assert_eq!(
+            stdout.matches(&format!("── {code} ")).count(),
+            1,
+            "{code} once: {stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("T2A001"),
+        "no table of every rule: {stdout}"
+    );
+    assert!(
+        !stdout.contains("check failed"),
+        "the run goes on: {stdout}"
+    );
+    assert_eq!(stderr.matches("check: 5 mappings, 3 errors").count(), 1);
+    let end = stderr.lines().last().unwrap_or("");
+    assert!(
+        end.contains("synced; 3 program indicators not (fully) transferred"),
+        "{stderr}"
+    );
+}
