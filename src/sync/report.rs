@@ -725,7 +725,7 @@ impl Step for ImportStep {
             self.outcome.values,
         );
         format!(
-            "{}: {} new, {} changed, {} set to zero, {} deleted in {} requests; the target counted {} imported, {} updated, {} deleted, {} ignored, {} conflicts",
+            "{}: {} new, {} changed, {} set to zero, {} deleted in {}; the target counted {} imported, {} updated, {} deleted, {} ignored, {} conflicts{}",
             if self.dry_run {
                 "server dry run"
             } else {
@@ -735,12 +735,17 @@ impl Step for ImportStep {
             v.changed,
             v.zeroed,
             v.deleted,
-            o.requests,
+            plural(o.requests, "request", "requests"),
             c.imported,
             c.updated,
             c.deleted,
             c.ignored,
-            o.conflicts
+            o.conflicts,
+            if o.interrupted {
+                "; interrupted before the rest"
+            } else {
+                ""
+            }
         )
     }
     fn keep(self, r: &mut RunReport) {
