@@ -93,6 +93,21 @@ pub enum RemoteError {
 }
 
 impl RemoteError {
+    /// The URL asked.
+    pub fn request_url(&self) -> &str {
+        match self {
+            RemoteError::Unreachable { url, .. }
+            | RemoteError::Tls { url, .. }
+            | RemoteError::Timeout { url, .. }
+            | RemoteError::Auth { url, .. }
+            | RemoteError::Forbidden { url, .. }
+            | RemoteError::NotFound { url }
+            | RemoteError::Status { url, .. }
+            | RemoteError::BadResponse { url, .. }
+            | RemoteError::Interrupted { url } => url,
+        }
+    }
+
     /// The error of the last of several attempts: says how many there were.
     pub fn after(mut self, attempts: u32, elapsed: std::time::Duration) -> Self {
         let note = format!(

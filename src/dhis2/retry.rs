@@ -118,7 +118,9 @@ pub fn run<T>(
                 }
                 log.note(&e);
                 if !crate::interrupt::sleep(wait) {
-                    return Err(e.after(n + 1, start.elapsed()));
+                    return Err(RemoteError::Interrupted {
+                        url: e.request_url().to_string(),
+                    });
                 }
                 n += 1;
             }

@@ -368,7 +368,9 @@ impl Sender<'_> {
         };
         let summary = match self.target.import(&payload, &opts) {
             Ok(s) => s,
-            // The stop came between our check and the request: nothing was sent.
+            // The stop came before the request, or while waiting to repeat it: counted
+            // as not sent (a payload whose answer was lost may have landed; sending it
+            // again, on resume, changes nothing).
             Err(RemoteError::Interrupted { .. }) => {
                 self.out.interrupted = true;
                 return Ok(());
