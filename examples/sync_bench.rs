@@ -388,7 +388,7 @@ fn run(dir: &Path, values: usize) -> Result<(), Box<dyn std::error::Error>> {
         .reconcile(&cx, &lk, &p, Some(&store), None)?
         .map_err(|dups| format!("verification failed: {:?}", dups.into_sorted()))?;
     let t_reconcile = start.elapsed();
-    let out = import::run(
+    let (out, failed) = import::run(
         &sink,
         &cx,
         &lk,
@@ -399,7 +399,10 @@ fn run(dir: &Path, values: usize) -> Result<(), Box<dyn std::error::Error>> {
             chunk: 5000,
         },
         &mut |_| {},
-    )?;
+    );
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     let total = start.elapsed();
 
     let tally = changes.preview.tally;

@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// Set once the run is over, for the message that says how it ended.
+static LAST_REQUESTS: AtomicBool = AtomicBool::new(false);
 
 /// The exit code of an interrupted run (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -29,6 +31,16 @@ pub fn install() {
 /// Whether a stop was asked for.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
+}
+
+/// Whether a request may still go out: not after a stop, except the run's last ones.
+pub fn may_send() -> bool {
+    !requested() || LAST_REQUESTS.load(Ordering::SeqCst)
+}
+
+/// The run is over: its closing requests (the message) go out even after a stop.
+pub fn allow_last_requests() {
+    LAST_REQUESTS.store(true, Ordering::SeqCst);
 }
 
 /// Sleep for `d`, waking early when a stop is asked for; false when it was.

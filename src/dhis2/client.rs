@@ -260,7 +260,7 @@ impl Client {
         conflict_is_answer: bool,
     ) -> Result<(StatusCode, bytes::Bytes), RemoteError> {
         let _permit = self.limit.acquire();
-        if crate::interrupt::requested() {
+        if !crate::interrupt::may_send() {
             return Err(RemoteError::Interrupted {
                 url: url.to_string(),
             });

@@ -249,7 +249,7 @@ const HELD: usize = 50_000;
 /// then every value to delete (DELETE); one payload per data set, chunked; one request
 /// at a time (parallel imports contend for the same rows on the server).
 /// `progress` gets each payload's answer. A stop asked for (Ctrl-C) ends it between
-/// payloads.
+/// payloads. A failure comes with the outcome so far: the payloads before it landed.
 pub fn run(
     target: &dyn Importer,
     cx: &Job<'_>,
@@ -257,27 +257,31 @@ pub fn run(
     changes: &mut Journal<Change>,
     how: How,
     progress: &mut dyn FnMut(&Chunk),
-) -> Result<Outcome, Error> {
-    let How {
-        version,
-        dry_run,
-        chunk,
-    } = how;
-    let chunk = chunk.max(1);
-    let stale = cx.config.sync.stale;
-    let strategy = cx.config.sync.import_strategy.as_str();
+) -> (Outcome, Option<Error>) {
     let mut sender = Sender {
         target,
         cx,
         lk,
-        version,
-        dry_run,
+        version: how.version,
+        dry_run: how.dry_run,
         out: Outcome::default(),
         counts: ImportCount::default(),
         issues: IssueLog::default(),
         done: 0,
         progress,
     };
+    let failed = send_all(&mut sender, changes, how.chunk.max(1)).err();
+    (sender.finish(), failed)
+}
+
+fn send_all(
+    sender: &mut Sender<'_>,
+    changes: &mut Journal<Change>,
+    chunk: usize,
+) -> Result<(), Error> {
+    let (cx, lk) = (sender.cx, sender.lk);
+    let stale = cx.config.sync.stale;
+    let strategy = cx.config.sync.import_strategy.as_str();
     for (write, strategy) in [(Write::Value, strategy), (Write::Delete, "DELETE")] {
         let mut held: BTreeMap<Option<usize>, Vec<Change>> = BTreeMap::new();
         let mut holding = 0;
@@ -302,18 +306,18 @@ pub fn run(
                 holding -= batch.len();
                 sender.send(ds, &batch, strategy)?;
                 if sender.stopped() {
-                    return Ok(sender.finish());
+                    return Ok(());
                 }
             }
         }
         for (ds, batch) in held {
             sender.send(ds, &batch, strategy)?;
             if sender.stopped() {
-                return Ok(sender.finish());
+                return Ok(());
             }
         }
     }
-    Ok(sender.finish())
+    Ok(())
 }
 
 /// Sends payloads and adds up their answers.
@@ -472,7 +476,9 @@ pub fn complete_data_sets(
     let mut counts: BTreeMap<(usize, u16, u32, u32), u64> = BTreeMap::new();
     for c in changes.iter().map_err(journal_error)? {
         let c = c.map_err(journal_error)?;
-        if !matches!(c.class, Class::New | Class::Changed) {
+        // Unchanged values are in the journal only for a resumed run: they landed in
+        // the run it resumes, which did not get to complete their data sets.
+        if !matches!(c.class, Class::New | Class::Changed | Class::Unchanged) {
             continue;
         }
         for ds in data_sets_for(cx, lk, c.mapping as usize, &c.key) {

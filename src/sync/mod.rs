@@ -205,7 +205,7 @@ impl Run<'_> {
     /// (the journal from here on).
     fn begin(&mut self) -> Result<(), Error> {
         let (config, opts) = (self.config, self.opts);
-        let dir = state_dir(config, opts);
+        let dir = state_dir(config);
         let lock = lock::JobLock::acquire(&dir, &opts.job)?;
         if let Some(w) = lock.stale_warning() {
             self.log
@@ -227,27 +227,30 @@ impl Run<'_> {
             self.from = Some(resumed.files.values.clone());
             self.resumed = Some(resumed.files);
         }
-        let files = match (&opts.report, report_path(config, opts)) {
-            (Some(exact), _) => Some(runs::RunFiles::exact(exact)),
-            (None, Some(path)) => Some(runs::RunFiles::reserve(&path).map_err(|e| {
-                Error::usage(
-                    format!(
-                        "cannot create the run's files beside `{}`: {e}",
-                        path.display()
-                    ),
-                    Some("check that the reports folder is writable (sync.report)".to_string()),
-                )
-            })?),
-            (None, None) => None,
+        let time = jiff::ZonedDateTime::now()
+            .strftime("%Y%m%dT%H%M%S")
+            .to_string();
+        let Some(at) = report_at(config, opts, &time) else {
+            return Ok(());
         };
-        if let Some(f) = &files {
-            let journal = std::fs::File::create(&f.journal).map_err(|e| Error::Write {
-                path: f.journal.clone(),
+        let files = runs::RunFiles::reserve(&dir, &opts.job, &time, &at).map_err(|e| {
+            Error::usage(
+                format!(
+                    "cannot create the run's journal in `{}`: {e}",
+                    dir.display()
+                ),
+                Some("check that the reports folder is writable (sync.report)".to_string()),
+            )
+        })?;
+        let journal = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&files.journal)
+            .map_err(|e| Error::Write {
+                path: files.journal.clone(),
                 error: e,
             })?;
-            self.log.journal_to(journal);
-        }
-        self.files = files;
+        self.log.journal_to(journal);
+        self.files = Some(files);
         Ok(())
     }
 
@@ -272,6 +275,7 @@ impl Run<'_> {
         let plan = self.plan(&cx, provenance.as_ref())?;
         let lk = Lookups::new(&cx, &plan);
         let mut collected = Collected::new(transfer::bucket_count(&cx, &plan))?;
+        collected.keep_unchanged = self.resumed.is_some() && config.sync.complete_data_sets;
         match &from {
             Some(path) => self.read_file(&cx, &lk, &plan, path, &mut collected)?,
             None => self.export(&cx, &lk, &plan, source, &mut collected)?,
@@ -299,6 +303,10 @@ impl Run<'_> {
             return Ok(Outcome::Written);
         };
         if to_write == 0 {
+            // A resumed run whose values all landed before still owes their completion.
+            if self.resumed.is_some() && !self.opts.dry_run {
+                self.complete(tgt, &cx, &lk)?;
+            }
             return Ok(Outcome::NothingToChange);
         }
         if let Some(outcome) = self.confirm(to_write, pair)? {
@@ -311,18 +319,26 @@ impl Run<'_> {
         if let Some(outcome) = self.import(tgt, &cx, &lk, to_write)? {
             return Ok(outcome);
         }
-        if config.sync.complete_data_sets {
-            let journal = self.journal()?;
-            let c = import::complete_data_sets(
-                &tgt.client,
-                &cx,
-                &lk,
-                journal,
-                config.sync.complete_min_values,
-            )?;
-            self.record(c);
-        }
+        self.complete(tgt, &cx, &lk)?;
         Ok(Outcome::Synced)
+    }
+
+    /// Step 8: complete the data sets the values went into (`complete_data_sets`).
+    fn complete(
+        &mut self,
+        tgt: &crate::input::Remote,
+        cx: &Job<'_>,
+        lk: &Lookups,
+    ) -> Result<(), Error> {
+        let sync = &self.config.sync;
+        if !sync.complete_data_sets {
+            return Ok(());
+        }
+        let min = sync.complete_min_values;
+        let journal = self.journal()?;
+        let c = import::complete_data_sets(&tgt.client, cx, lk, journal, min)?;
+        self.record(c);
+        Ok(())
     }
 
     /// Before the first write: the verified values, as `--out` writes them, beside the
@@ -343,6 +359,11 @@ impl Run<'_> {
         let values = collected.write_file(cx, lk, &path, &provenance)?;
         self.log
             .event("values-kept", json!({"path": path, "values": values}), "");
+        // A resumed run's kept values replace those of the run it resumes: one run of
+        // the chain is resumable at a time.
+        if let Some(r) = &self.resumed {
+            let _ = std::fs::remove_file(&r.values);
+        }
         Ok(())
     }
 
@@ -468,7 +489,7 @@ impl Run<'_> {
     > {
         let source = pair.source_remote.as_ref();
         let target = pair.target_remote();
-        if self.opts.from.is_none() && source.is_none() {
+        if self.from.is_none() && source.is_none() {
             return Err(Error::usage(
                 "the sync exports from a DHIS2 instance, but the source is a file",
                 Some("give the source as a URL (`[source] url = ...` or --source), or import a verified file with --from".to_string()),
@@ -925,25 +946,32 @@ impl Run<'_> {
             .map(|c| &mut c.journal)
             .ok_or_else(|| Error::usage("the run has no reconciled changes to import", None))?;
         let log = &mut self.log;
-        let outcome = import::run(&tgt.client, cx, lk, journal, how, &mut |chunk| {
+        let (outcome, failed) = import::run(&tgt.client, cx, lk, journal, how, &mut |chunk| {
             pb.set_position(chunk.done as u64);
             log.journal("chunk", json!(chunk));
-        })?;
+        });
         pb.finish_and_clear();
+        // Recorded even when it failed halfway: what landed before is in the report.
         self.record(ImportStep {
             dry_run,
             outcome: outcome.clone(),
         });
-        Ok(outcome)
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(outcome),
+        }
     }
 
     /// What an interrupted run had written, and how to go on.
-    fn interrupted_text(&self) -> String {
+    /// What a run that stopped short (interrupted, or failed during the import) had
+    /// written, and how to go on.
+    fn stopped_text(&self, outcome: Outcome) -> String {
+        let how = outcome_text(outcome);
         let sent = self.report.import.as_ref().map_or(0, |o| {
             o.values.new + o.values.changed + o.values.zeroed + o.values.deleted
         });
         if sent == 0 {
-            return "interrupted: nothing written".to_string();
+            return format!("{how}: nothing written");
         }
         let of = self
             .changes
@@ -954,7 +982,7 @@ impl Run<'_> {
         } else {
             "; run the sync again to import the rest"
         };
-        format!("interrupted after writing {sent}{of} values{resume}")
+        format!("{how} after writing {sent}{of} values{resume}")
     }
 
     fn failed(&self, out: &import::Outcome) -> bool {
@@ -996,7 +1024,7 @@ impl Run<'_> {
             String::new()
         };
         let text = match outcome {
-            Outcome::Interrupted => self.interrupted_text(),
+            Outcome::Interrupted | Outcome::Failed => self.stopped_text(outcome),
             o => outcome_text(o).to_string(),
         };
         let report_file = self.files.as_ref().map(|f| f.report.clone());
@@ -1019,7 +1047,15 @@ impl Run<'_> {
         r.error = error_text;
         r.help = help;
         let config = self.config;
-        if notify::wanted(config, outcome) {
+        if notify::wanted(config, outcome) && pair.is_none() {
+            self.log.event(
+                "notify",
+                json!({"sent": false, "error": "the run ended before the instances were read"}),
+                "message not sent: the run ended before the instances were read",
+            );
+        } else if notify::wanted(config, outcome) {
+            // The one request made after a stop: the message says the run was stopped.
+            crate::interrupt::allow_last_requests();
             let subject = format!("t2a sync {}: {}", self.opts.job, outcome_text(outcome));
             let text = self.report.summary_text();
             let sent = notify::send(
@@ -1046,14 +1082,11 @@ impl Run<'_> {
         // The kept values serve `--resume` only after a run that stopped short.
         if !matches!(outcome, Outcome::Interrupted | Outcome::Failed) {
             let _ = std::fs::remove_file(&files.values);
-            // What it resumed is done too (a failed check keeps it for another try).
-            if let Some(r) = self
-                .resumed
-                .as_ref()
-                .filter(|_| outcome != Outcome::CheckFailed)
-            {
-                let _ = std::fs::remove_file(&r.values);
-            }
+        }
+        // What it resumed is done only when everything landed; else it stays for another
+        // `--resume` (unless this run kept the values anew: see `keep_values`).
+        if let (Some(r), Outcome::Synced | Outcome::NothingToChange) = (&self.resumed, outcome) {
+            let _ = std::fs::remove_file(&r.values);
         }
         let path = files.report;
         let values = self.changes.as_mut().map(|c| &mut c.report);
@@ -1127,56 +1160,39 @@ fn outcome_text(o: Outcome) -> &'static str {
     }
 }
 
+const REPORT_TEMPLATE: &str = "t2a-reports/{job}-{time}.json";
+
+/// The config file's folder, which relative paths of the job start from.
+fn config_dir(config: &Config) -> PathBuf {
+    config
+        .file
+        .as_ref()
+        .and_then(|f| f.path.parent())
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+}
+
 /// Where the run report goes: `--report`, else `sync.report` (empty: none), else
 /// `t2a-reports/{job}-{time}.json` beside the config file.
-fn report_path(config: &Config, opts: &Options) -> Option<PathBuf> {
+fn report_at(config: &Config, opts: &Options, time: &str) -> Option<runs::ReportAt> {
     if let Some(p) = &opts.report {
-        return Some(p.clone());
+        return Some(runs::ReportAt::Exact(p.clone()));
     }
-    let template = config
-        .sync
-        .report
-        .as_deref()
-        .unwrap_or("t2a-reports/{job}-{time}.json");
+    let template = config.sync.report.as_deref().unwrap_or(REPORT_TEMPLATE);
     if template.is_empty() {
         return None;
     }
-    let time = jiff::ZonedDateTime::now()
-        .strftime("%Y%m%dT%H%M%S")
-        .to_string();
-    let path = PathBuf::from(
-        template
-            .replace("{job}", &opts.job)
-            .replace("{time}", &time),
-    );
-    // Relative to the config file, like its other paths.
-    Some(match config.file.as_ref().and_then(|f| f.path.parent()) {
-        Some(dir) if path.is_relative() => dir.join(path),
-        _ => path,
-    })
+    let path = PathBuf::from(template.replace("{job}", &opts.job).replace("{time}", time));
+    Some(runs::ReportAt::Template(if path.is_relative() {
+        config_dir(config).join(path)
+    } else {
+        path
+    }))
 }
 
-/// Where a job's lock (and the runs `--resume` looks at) live: the reports folder of
-/// `sync.report` (not moved by `--report`), else the config file's folder.
-fn state_dir(config: &Config, opts: &Options) -> PathBuf {
-    let default = Options {
-        report: None,
-        ..opts.clone()
-    };
-    let config_dir = || {
-        config
-            .file
-            .as_ref()
-            .and_then(|f| f.path.parent())
-            .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
-    };
-    match report_path(config, &default)
-        .as_deref()
-        .and_then(std::path::Path::parent)
-    {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => config_dir(),
-    }
+/// Where a job's lock and its runs' journals live (see `runs::state_dir`).
+fn state_dir(config: &Config) -> PathBuf {
+    let template = config.sync.report.as_deref().unwrap_or(REPORT_TEMPLATE);
+    runs::state_dir(template, &config_dir(config))
 }
 
 /// A progress bar on a terminal, nothing elsewhere.

@@ -117,6 +117,8 @@ pub struct Requests<'a> {
 pub struct Collected {
     pub buckets: Buckets<Exported>,
     pub verified: Verified,
+    /// Journal unchanged values too (a resumed run completes data sets by all of them).
+    pub keep_unchanged: bool,
 }
 
 impl Collected {
@@ -124,6 +126,7 @@ impl Collected {
         Ok(Collected {
             buckets: Buckets::new(buckets).map_err(journal_error)?,
             verified: Verified::default(),
+            keep_unchanged: false,
         })
     }
 
@@ -225,7 +228,7 @@ impl Collected {
     ) -> Result<Result<Changes, IssueLog>, Error> {
         let stale = cx.config.sync.stale;
         let reconciler = Reconciler::new(cx, lk, plan, stale, self.buckets.len(), target);
-        let mut out = Changes::new()?;
+        let mut out = Changes::new(self.keep_unchanged)?;
         let mut problems = IssueLog::default();
         for (b, journal) in self.buckets.journals.iter_mut().enumerate() {
             let mut values = journal.read_all().map_err(journal_error)?;
@@ -302,16 +305,18 @@ pub struct Changes {
     /// Values the import writes with the job's strategy, and deletes.
     pub writes: usize,
     pub deletes: usize,
+    keep_unchanged: bool,
 }
 
 impl Changes {
-    fn new() -> Result<Self, Error> {
+    fn new(keep_unchanged: bool) -> Result<Self, Error> {
         Ok(Changes {
             journal: Journal::new().map_err(journal_error)?,
             report: Journal::new().map_err(journal_error)?,
             preview: Preview::default(),
             writes: 0,
             deletes: 0,
+            keep_unchanged,
         })
     }
 
@@ -329,6 +334,7 @@ impl Changes {
         match super::import::write_of(c, cx.config.sync.stale) {
             Some(super::import::Write::Value) => self.writes += 1,
             Some(super::import::Write::Delete) => self.deletes += 1,
+            None if self.keep_unchanged && c.class == Class::Unchanged => {}
             None => return Ok(()),
         }
         self.journal.push(c).map_err(journal_error)

@@ -242,3 +242,87 @@ fn quiet_prints_the_outcome_line_only() {
     assert!(lines[0].contains("run report"), "{stderr}");
     assert_eq!(env.target.stored(), env.expected());
 }
+
+fn registrations(env: &Env) -> Vec<(String, String, String)> {
+    env.target
+        .with_data(|d| d.registrations.keys().cloned().collect())
+}
+
+#[test]
+fn a_resumed_run_completes_the_data_sets_of_what_landed_before_too() {
+    let whole = Env::new(Version::V241);
+    whole.seed();
+    whole.job("complete_data_sets = true");
+    assert_eq!(whole.run(&["--yes"]).code, 0);
+    let expected = registrations(&whole);
+    assert!(expected.len() >= 2, "{expected:?}");
+
+    let env = Env::new(Version::V241);
+    env.seed();
+    env.job("complete_data_sets = true\nimport_chunk = 1");
+    // Four of five payloads land before the stop; the resume sends the last.
+    env.target
+        .fault_after("POST", "/api/dataValueSets", FaultKind::Terminate, 8, 1);
+    assert_eq!(env.run_stopped(&["--yes"]).code, 130);
+    assert_eq!(env.target.stored().len(), 4);
+    assert!(
+        registrations(&env).is_empty(),
+        "the stop came before completion"
+    );
+    // A dry run of the resume changes nothing and keeps the run resumable.
+    let dry = env.run(&["--yes", "--resume", "--dry-run"]);
+    assert_eq!(dry.outcome(), "dry-run", "{}", dry.stderr);
+    let resumed = env.run(&["--yes", "--resume"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(registrations(&env), expected);
+    assert_eq!(env.target.stored(), env.expected());
+}
+
+#[test]
+fn an_import_that_fails_halfway_reports_what_landed_and_resume_finishes_it() {
+    let env = Env::new(Version::V243);
+    env.seed();
+    env.job_with("retries = 1", "import_chunk = 1");
+    // The dry run and the first payload pass; then the proxy fails for good.
+    env.target
+        .fault_after("POST", "/api/dataValueSets", FaultKind::Proxy(502), 6, 100);
+    let run = env.run(&["--yes"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let end = run.event("end").expect("end");
+    let message = end["message"].as_str().unwrap_or("");
+    assert!(
+        message.starts_with("failed after writing 1 of 5 values"),
+        "{message}"
+    );
+    assert_eq!(
+        run.event("import").expect("import recorded")["values"]["new"],
+        1
+    );
+    assert_eq!(env.target.stored().len(), 1);
+    env.target.clear_faults();
+    let resumed = env.run(&["--yes", "--resume"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(resumed.tally()[..3], [4, 0, 1]);
+    assert_eq!(env.target.stored(), env.expected());
+}
+
+#[test]
+fn the_message_of_an_interrupted_run_is_still_sent() {
+    let env = Env::new(Version::V241);
+    env.seed();
+    env.job("import_chunk = 1\nnotify = \"failure\"\nnotify_users = [\"usrDataMgr1\"]");
+    env.target
+        .fault_after("POST", "/api/dataValueSets", FaultKind::Terminate, 5, 1);
+    let run = env.run_stopped(&["--yes"]);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert_eq!(
+        run.event("notify").expect("notify")["sent"],
+        true,
+        "{}",
+        run.stderr
+    );
+    let subject = env
+        .target
+        .with_data(|d| d.messages.first().map(|m| m["subject"].to_string()));
+    assert!(subject.unwrap_or_default().contains("interrupted"));
+}

@@ -306,6 +306,11 @@ impl FakeDhis2 {
         });
     }
 
+    /// Forget the faults not yet played.
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().expect("faults").clear();
+    }
+
     /// The client process a `Terminate` fault stops.
     pub fn set_client_pid(&self, pid: u32) {
         self.shared
