@@ -5,7 +5,7 @@ use crate::config::{Config, Notify, NotifyInstance};
 use crate::dhis2::data::send_message;
 use crate::input::Remote;
 
-use super::Outcome;
+use super::outcome::Outcome;
 
 /// Whether a run with this outcome is to be reported by message.
 pub fn wanted(config: &Config, outcome: Outcome) -> bool {

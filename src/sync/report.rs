@@ -18,11 +18,11 @@ use crate::input::SideInfo;
 use crate::rule_id::RuleId;
 use crate::rules::help::plural;
 
-use super::Outcome;
 use super::import;
 use super::issue::SyncIssue;
 use super::journal::{Journal, Records};
 use super::log::Log;
+use super::outcome::Outcome;
 use super::preview::Tally;
 
 /// A step of a run: its event name and line in the log, its part of the report.
