@@ -36,6 +36,7 @@ pub fn human_options(color: ColorChoice, stream_is_terminal: bool) -> HumanOptio
         color,
         unicode: true,
         width,
+        ..HumanOptions::default()
     }
 }
 
@@ -137,9 +138,18 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
     )?;
     let cfg = insecure(cfg, &args.job);
     let report = check::check(&cfg)?;
-    let text = crate::timing::phase("render", || report::render(&report, args.format, human));
+    let human = HumanOptions {
+        quiet: args.quiet,
+        statistics: args.statistics,
+        fail_on: match args.fail_on {
+            crate::cli::FailOn::Error => crate::diagnostic::Severity::Error,
+            crate::cli::FailOn::Warning => crate::diagnostic::Severity::Warning,
+        },
+        ..human.clone()
+    };
+    let text = crate::timing::phase("render", || report::render(&report, args.format, &human));
     print(&text)?;
-    Ok(if report.has_errors() {
+    Ok(if report.fails(human.fail_on) && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         0

@@ -80,6 +80,29 @@ pub struct CheckArgs {
     /// Set a rule's level: NAME=error|warning|note|off (repeatable; NAME may be a code)
     #[arg(long = "rule", value_name = "NAME=LEVEL")]
     pub rules: Vec<String>,
+
+    /// Print only the summary line (human format)
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// List every rule in the summary table, not only those that fired
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// The least severity that fails the check (exit 1)
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Exit 0 whatever the findings (bad input still exits 2)
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// `--fail-on`: which findings fail a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
 }
 
 #[derive(Debug, Args)]

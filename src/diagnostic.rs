@@ -56,6 +56,19 @@ pub struct TargetRef {
     pub attribute_option_combo: Option<String>,
 }
 
+/// What findings of one rule have in common when they have one cause (one missing
+/// code named by twelve program indicators): shown once, with each finding as an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The shared cause, as a sentence ("data element `X` does not exist in the target").
+    pub cause: String,
+    /// This finding as an item of the group (the program indicator, and what differs).
+    pub item: String,
+    /// The help as it reads for the whole group, where the finding's own names what
+    /// differs between the items.
+    pub help: Option<String>,
+}
+
 /// One finding of one rule.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -66,7 +79,12 @@ pub struct Finding {
     /// level the job gives the rule.
     pub fixed: bool,
     pub message: String,
+    /// How to fix it: the rule's instruction (often the same for every finding).
     pub help: String,
+    /// What is particular to this finding before the instruction (a near miss, a
+    /// value that matches under another scheme).
+    pub hint: Option<String>,
+    pub group: Option<Group>,
     pub objects: Vec<ObjectRef>,
     pub target: Option<TargetRef>,
 }
@@ -79,8 +97,50 @@ impl Finding {
             fixed: false,
             message: message.into(),
             help: help.into(),
+            hint: None,
+            group: None,
             objects: Vec::new(),
             target: None,
+        }
+    }
+
+    /// Hint sentences particular to this finding, said before its help.
+    pub fn hints(mut self, hints: Vec<String>) -> Self {
+        self.hint = (!hints.is_empty()).then(|| hints.join("; "));
+        self
+    }
+
+    /// Shown with the other findings of the rule that have this cause.
+    pub fn grouped(mut self, cause: impl Into<String>, item: impl Into<String>) -> Self {
+        self.group = Some(Group {
+            cause: cause.into(),
+            item: item.into(),
+            help: None,
+        });
+        self
+    }
+
+    /// The help for the finding's group (after `grouped`).
+    pub fn group_help(mut self, help: impl Into<String>) -> Self {
+        if let Some(g) = &mut self.group {
+            g.help = Some(help.into());
+        }
+        self
+    }
+
+    /// The help as a group shows it.
+    pub fn help_in_group(&self) -> &str {
+        self.group
+            .as_ref()
+            .and_then(|g| g.help.as_deref())
+            .unwrap_or(&self.help)
+    }
+
+    /// The hint and the help, as one text (the JSON report's `help`).
+    pub fn full_help(&self) -> String {
+        match &self.hint {
+            Some(h) => format!("{h}; {}", self.help),
+            None => self.help.clone(),
         }
     }
 

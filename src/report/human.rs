@@ -1,4 +1,6 @@
-//! `--format human`: miette diagnostics grouped by rule, then a summary table.
+//! `--format human`: one section per rule that fired, findings of one cause shown
+//! together (one missing code, the program indicators that name it), the help they
+//! share said once; then the sides, a table of the rules that fired, and the verdict.
 
 use std::fmt;
 
@@ -13,12 +15,20 @@ use crate::rules::RULES;
 
 /// How many objects a finding lists before "… and N more".
 const MAX_OBJECTS: usize = 8;
+/// How many items a group of findings lists before "… and N more".
+const MAX_ITEMS: usize = 25;
 
 #[derive(Debug, Clone)]
 pub struct HumanOptions {
     pub color: bool,
     pub unicode: bool,
     pub width: usize,
+    /// `--statistics`: the table lists every rule, not only those that fired.
+    pub statistics: bool,
+    /// `-q`: the verdict line only.
+    pub quiet: bool,
+    /// `--fail-on`: the least severity that fails the check.
+    pub fail_on: Severity,
 }
 
 impl Default for HumanOptions {
@@ -27,40 +37,38 @@ impl Default for HumanOptions {
             color: false,
             unicode: true,
             width: 100,
+            statistics: false,
+            quiet: false,
+            fail_on: Severity::Error,
         }
     }
 }
 
-/// A finding as a miette diagnostic.
-struct Shown<'a> {
-    finding: &'a Finding,
+/// One diagnostic of a section: a finding, or a group of findings of one cause. The
+/// section's header names the rule, so the diagnostic does not repeat it.
+struct Shown {
+    severity: Severity,
     text: String,
+    help: Option<String>,
 }
 
-impl fmt::Debug for Shown<'_> {
+impl fmt::Debug for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
 }
 
-impl fmt::Display for Shown<'_> {
+impl fmt::Display for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
 }
 
-impl std::error::Error for Shown<'_> {}
+impl std::error::Error for Shown {}
 
-impl Diagnostic for Shown<'_> {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!(
-            "{} {}",
-            self.finding.rule.code, self.finding.rule.name
-        )))
-    }
-
+impl Diagnostic for Shown {
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.severity {
+        Some(match self.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Note => miette::Severity::Advice,
@@ -68,28 +76,118 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.finding.help))
+        self.help
+            .as_deref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 }
 
-fn shown(f: &Finding) -> Shown<'_> {
-    let mut text = f.message.clone();
-    // A single object is already named in the message.
-    let listed = if f.objects.len() > 1 {
-        &f.objects[..]
+/// The findings of one rule, by cause: a group per shared cause, the largest first (the
+/// fix that clears most), else in order of first appearance; a finding without a cause
+/// is a group of its own.
+fn by_cause<'a>(findings: &[&'a Finding]) -> Vec<Vec<&'a Finding>> {
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for &f in findings {
+        let same = f.group.as_ref().and_then(|g| {
+            groups.iter().position(|other| {
+                other[0].group.as_ref().map(|o| &o.cause) == Some(&g.cause)
+                    && other[0].severity == f.severity
+            })
+        });
+        match same {
+            Some(i) => groups[i].push(f),
+            None => groups.push(vec![f]),
+        }
+    }
+    // Stable: equal sizes keep their order.
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    groups
+}
+
+/// The objects every finding of a group names, but its program indicators (each is
+/// an item): the data element, the combo, … to open in the Maintenance app.
+fn shared_objects<'a>(group: &[&'a Finding]) -> Vec<&'a crate::diagnostic::ObjectRef> {
+    group[0]
+        .objects
+        .iter()
+        .filter(|o| o.kind != "programIndicator")
+        .filter(|o| group.iter().all(|g| g.objects.contains(o)))
+        .take(MAX_OBJECTS)
+        .collect()
+}
+
+/// Each text once, in order.
+fn distinct<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for t in texts {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// A group as one diagnostic; `common` is the help the whole section shares (said once
+/// after it, so left out here).
+fn shown(group: &[&Finding], common: Option<&str>) -> Shown {
+    let f = group[0];
+    let mut text;
+    if let (1, Some(g)) = (group.len(), &f.group) {
+        text = format!("{}: {}", g.cause, g.item);
+    } else if group.len() == 1 {
+        text = f.message.clone();
+        // A single object is already named in the message.
+        let listed = if f.objects.len() > 1 {
+            &f.objects[..]
+        } else {
+            &[]
+        };
+        for o in listed.iter().take(MAX_OBJECTS) {
+            text.push_str(&format!("\n  - {o}"));
+        }
+        if listed.len() > MAX_OBJECTS {
+            text.push_str(&format!(
+                "\n  - … and {} more",
+                f.objects.len() - MAX_OBJECTS
+            ));
+        }
     } else {
-        &[]
-    };
-    for o in listed.iter().take(MAX_OBJECTS) {
-        text.push_str(&format!("\n  - {o}"));
+        let cause = f.group.as_ref().map_or(f.message.as_str(), |g| &g.cause);
+        text = format!(
+            "{cause}: {}",
+            crate::rules::help::plural(group.len(), "program indicator", "program indicators")
+        );
+        for g in group.iter().take(MAX_ITEMS) {
+            let item = g.group.as_ref().map_or(g.message.as_str(), |g| &g.item);
+            text.push_str(&format!("\n  - {item}"));
+        }
+        if group.len() > MAX_ITEMS {
+            text.push_str(&format!("\n  - … and {} more", group.len() - MAX_ITEMS));
+        }
     }
-    if listed.len() > MAX_OBJECTS {
-        text.push_str(&format!(
-            "\n  - … and {} more",
-            f.objects.len() - MAX_OBJECTS
-        ));
+    if f.group.is_some() {
+        let shared = shared_objects(group);
+        if !shared.is_empty() {
+            let names: Vec<String> = shared.iter().map(ToString::to_string).collect();
+            text.push_str(&format!("\n  in: {}", names.join(", ")));
+        }
     }
-    Shown { finding: f, text }
+    let mut help: Vec<&str> = distinct(group.iter().filter_map(|g| g.hint.as_deref()));
+    if common.is_none() {
+        let alone = group.len() == 1;
+        help.extend(distinct(group.iter().map(|&g| {
+            if alone {
+                g.help.as_str()
+            } else {
+                g.help_in_group()
+            }
+        })));
+    }
+    Shown {
+        severity: f.severity,
+        text,
+        help: (!help.is_empty()).then(|| help.join("; ")),
+    }
 }
 
 fn handler(opts: &HumanOptions) -> GraphicalReportHandler {
@@ -127,38 +225,50 @@ fn side_line(label: &str, s: &SideInfo) -> String {
 }
 
 pub fn render(report: &Report, opts: &HumanOptions) -> String {
+    if opts.quiet {
+        return verdict(report, opts);
+    }
     let mut out = findings(report, opts);
     summary(report, opts, &mut out);
     out
 }
 
-/// The findings, one header per rule that fired (what `sync` prints of a check).
+/// The findings, one section per rule that fired (what `sync` prints of a check).
 pub fn findings(report: &Report, opts: &HumanOptions) -> String {
     let h = handler(opts);
     let mut out = String::new();
     for rule in RULES {
-        let group: Vec<&Finding> = report
+        let of_rule: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| std::ptr::eq(f.rule, rule.id))
             .collect();
-        if group.is_empty() {
+        if of_rule.is_empty() {
             continue;
         }
-        let rule_line = format!(
-            "{} {} ({})",
+        let bar = if opts.unicode { "──" } else { "--" };
+        out.push_str(&format!(
+            "{bar} {} {} ({}) {bar}\n\n",
             rule.code,
             rule.name,
-            counts_text(Counts::of(group.iter().copied()))
-        );
-        let bar = if opts.unicode { "──" } else { "--" };
-        out.push_str(&format!("{bar} {rule_line} {bar}\n\n"));
-        for f in group {
-            let mut s = String::new();
+            counts_text(Counts::of(of_rule.iter().copied()))
+        ));
+        let groups = by_cause(&of_rule);
+        let helps = distinct(of_rule.iter().map(|f| f.help_in_group()));
+        let common = (groups.len() > 1 && helps.len() == 1).then(|| helps[0]);
+        for g in &groups {
             // Rendering into a String cannot fail.
-            let _ = h.render_report(&mut s, &shown(f));
-            out.push_str(&s);
+            let _ = h.render_report(&mut out, &shown(g, common));
             out.push('\n');
+        }
+        if let Some(help) = common {
+            let lead = format!("  help, for all {}: ", of_rule.len());
+            let indent = " ".repeat(lead.chars().count());
+            let wrap = textwrap::Options::new(opts.width.max(40))
+                .initial_indent(&lead)
+                .subsequent_indent(&indent);
+            out.push_str(&textwrap::fill(help, wrap));
+            out.push_str("\n\n");
         }
     }
     out
@@ -186,6 +296,9 @@ fn summary(report: &Report, opts: &HumanOptions, out: &mut String) {
                 .filter(|f| std::ptr::eq(f.rule, rule.id)),
         );
         let off = report.off.contains(&rule.code);
+        if !opts.statistics && c == Counts::default() && !off {
+            continue;
+        }
         let n = |v: usize| {
             let text = if off {
                 "off".to_string()
@@ -212,15 +325,21 @@ fn summary(report: &Report, opts: &HumanOptions, out: &mut String) {
         n(total.notes),
     ]);
     out.push_str(&table.to_string());
-    out.push('\n');
-    let verdict = if total.errors > 0 {
+    out.push_str("\n\n");
+    out.push_str(&verdict(report, opts));
+}
+
+/// `check passed|failed: N mappings checked, …`, failed by the `--fail-on` level.
+pub fn verdict(report: &Report, opts: &HumanOptions) -> String {
+    let total = report.counts();
+    let verdict = if report.fails(opts.fail_on) {
         "check failed"
     } else {
         "check passed"
     };
-    out.push_str(&format!(
-        "\n{verdict}: {} mappings checked, {}\n",
+    format!(
+        "{verdict}: {} mappings checked, {}\n",
         report.mappings,
         counts_text(total)
-    ));
+    )
 }

@@ -35,7 +35,7 @@ struct Diagnostic<'a> {
     code: &'static str,
     severity: &'static str,
     message: &'a str,
-    help: &'a str,
+    help: String,
     objects: &'a [ObjectRef],
     target: Option<&'a TargetRef>,
 }
@@ -63,7 +63,7 @@ pub fn render(report: &Report) -> String {
                 code: f.rule.code,
                 severity: f.severity.as_str(),
                 message: &f.message,
-                help: &f.help,
+                help: f.full_help(),
                 objects: &f.objects,
                 target: f.target.as_ref(),
             })

@@ -67,6 +67,11 @@ impl Report {
     pub fn has_errors(&self) -> bool {
         self.counts().errors > 0
     }
+
+    /// Whether a finding reaches `level` (`--fail-on`): errors, or warnings too.
+    pub fn fails(&self, level: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity <= level)
+    }
 }
 
 /// Output formats of `t2a check`.

@@ -1,4 +1,4 @@
-use super::help::{join, unresolved_hints};
+use super::help::unresolved_hints;
 use crate::diagnostic::{Finding, ObjectRef};
 use crate::job::{Combo, Mapping};
 use crate::job::{Job, transferable};
@@ -57,7 +57,12 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
                         "program indicator {} sends attribute option combo `{aoc}`, which does not exist in the target (matched by {scheme})",
                         cx.pi_label(m)
                     ),
-                    join(hints, "set `aggregateExportAttributeOptionCombo` to an attribute option combo of the data set's attribute category combo, or clear it for the default".into()),
+                    "set `aggregateExportAttributeOptionCombo` to an attribute option combo of the data set's attribute category combo, or clear it for the default",
+                )
+                .hints(hints)
+                .grouped(
+                    format!("attribute option combo `{aoc}` does not exist in the target (matched by {scheme})"),
+                    cx.pi_label(m),
                 )
                 .object(cx.pi_ref(m))
                 .target(m.target_ref()),
@@ -95,6 +100,14 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
                         names.join(", ")
                     ),
                     "use an attribute option combo of the data set's attribute category combo, or clear `aggregateExportAttributeOptionCombo` for the default",
+                )
+                .grouped(
+                    format!(
+                        "no data set holding data element `{}` uses attribute option combo `{aoc}`: {}",
+                        m.de,
+                        names.join(", ")
+                    ),
+                    cx.pi_label(m),
                 )
                 .object(cx.pi_ref(m))
                 .object(cx.de_ref(de))

@@ -74,16 +74,26 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
             )
         })
         .collect();
-    let help = if options.is_empty() {
-        format!(
-            "the data element is not disaggregated (category combo `default`): clear `aggregateExportCategoryOptionCombo` on the program indicator, or target a data element whose category combo holds `{coc_text}`"
+    let (help, for_all) = if options.is_empty() {
+        let fix = "the data element is not disaggregated (category combo `default`): clear `aggregateExportCategoryOptionCombo` on the program indicator, or target a data element whose category combo holds";
+        (
+            format!("{fix} `{coc_text}`"),
+            format!("{fix} the option combo it sends"),
         )
     } else {
-        format!(
-            "use an option combo of {}, or target a data element whose category combo holds `{coc_text}`",
+        let fix = format!(
+            "use an option combo of {}, or target a data element whose category combo holds",
             options.join(" or ")
+        );
+        (
+            format!("{fix} `{coc_text}`"),
+            format!("{fix} the option combo sent"),
         )
     };
+    let combo_names: Vec<String> = combos
+        .iter()
+        .map(|&c| format!("`{}`", t.category_combos[c].name()))
+        .collect();
     let combo_objects = combos.iter().map(|&c| ObjectRef::of(&t.category_combos[c]));
     Some(
         Finding::new(
@@ -96,6 +106,15 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
             ),
             help,
         )
+        .grouped(
+            format!(
+                "data element `{}` (category combo {}) does not hold the category option combos sent to it",
+                m.de,
+                combo_names.join(" / ")
+            ),
+            format!("{} sends `{coc_text}`{coc_combo}", cx.pi_label(m)),
+        )
+        .group_help(for_all)
         .object(cx.pi_ref(m))
         .object(cx.de_ref(de))
         .object(cx.coc_ref(coc))

@@ -57,13 +57,6 @@ pub fn unresolved_hints<T: Identifiable>(
     hints
 }
 
-/// Join hint sentences and a final instruction into one help text.
-pub fn join(hints: Vec<String>, fix: String) -> String {
-    let mut parts = hints;
-    parts.push(fix);
-    parts.join("; ")
-}
-
 /// Name a list of objects for a message: first few, then "and N more".
 pub fn list_some(names: &[String], max: usize) -> String {
     if names.len() <= max {

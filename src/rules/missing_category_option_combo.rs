@@ -71,6 +71,14 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
                 list_some(&options, 8)
             ),
         )
+        .grouped(
+            format!(
+                "data element `{}` is disaggregated by category combo {}, but no category option combo is sent to it",
+                m.de,
+                combo_names.join(" / ")
+            ),
+            cx.pi_label(m),
+        )
         .object(cx.pi_ref(m))
         .object(cx.de_ref(de))
         .objects(combos.iter().map(|&c| ObjectRef::of(&t.category_combos[c])))

@@ -1,4 +1,4 @@
-use super::help::{join, unresolved_hints};
+use super::help::unresolved_hints;
 use crate::diagnostic::Finding;
 use crate::job::Combo;
 use crate::job::Job;
@@ -51,7 +51,12 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
                     "program indicator {} sends category option combo `{coc}`, which does not exist in the target (matched by {scheme})",
                     cx.pi_label(m)
                 ),
-                join(hints, "set `aggregateExportCategoryOptionCombo` on the program indicator to a category option combo of the target data element's category combo, or leave it empty for the default".into()),
+                "set `aggregateExportCategoryOptionCombo` on the program indicator to a category option combo of the target data element's category combo, or leave it empty for the default",
+            )
+            .hints(hints)
+            .grouped(
+                format!("category option combo `{coc}` does not exist in the target (matched by {scheme})"),
+                format!("{} (data element `{}`)", cx.pi_label(m), m.de),
             )
             .object(cx.pi_ref(m));
             if let Some(de) = m.target_de {

@@ -1,4 +1,4 @@
-use super::help::{join, unresolved_hints};
+use super::help::unresolved_hints;
 use crate::diagnostic::{Finding, ObjectRef};
 use crate::idscheme::IdScheme;
 use crate::job::Job;
@@ -91,7 +91,15 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Finding {
             cx.pi_label(m),
             m.de
         ),
-        join(hints, fix),
+        fix,
+    )
+    .hints(hints)
+    .grouped(
+        format!(
+            "data element `{}` does not exist in the target (matched by {scheme})",
+            m.de
+        ),
+        cx.pi_label(m),
     )
     .objects(objects)
     .target(m.target_ref())

@@ -97,7 +97,7 @@ impl Run<'_> {
             LogFormat::Json => {
                 let diags: Vec<Value> = errors
                     .iter()
-                    .map(|f| json!({"code": f.rule.code, "rule": f.rule.name, "message": f.message, "help": f.help, "objects": f.objects}))
+                    .map(|f| json!({"code": f.rule.code, "rule": f.rule.name, "message": f.message, "help": f.full_help(), "objects": f.objects}))
                     .collect();
                 self.log
                     .event("check-errors", json!({"diagnostics": diags}), "");

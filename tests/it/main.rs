@@ -4,6 +4,7 @@
 mod support;
 
 mod buckets;
+mod check_output;
 mod cli;
 mod demo;
 mod http;

@@ -131,3 +131,23 @@ fn covac_pairs_report_no_error() {
     assert_eq!(r["summary"]["errors"], 0);
     assert_eq!(r["summary"]["mappings"], 13);
 }
+
+/// The TB pair as a person reads it: one section per rule, the 31 unknown-DE findings
+/// grouped by their 13 codes, the shared help once (423 lines before grouping).
+#[test]
+fn tb_pair_human_report_groups_by_cause() {
+    let real = require_real!();
+    let out = crate::support::t2a()
+        .current_dir(real.join("tb_cs_agg"))
+        .args([
+            "check",
+            "--source",
+            "TB_CS_TRK_COMPLETE_2.41.json",
+            "--target",
+            "TB_AGG_COMPLETE_2.41.json",
+        ])
+        .output()
+        .expect("run t2a check");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("tb_human", String::from_utf8_lossy(&out.stdout));
+}
