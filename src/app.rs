@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use crate::check;
 use crate::cli::{
     CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SideArg, SnapshotArgs, SyncArgs,
+    TextFormat,
 };
 use crate::config::{Config, EndpointConfig};
 use crate::dhis2::Side;
@@ -13,7 +14,7 @@ use crate::diagnostic::Level;
 use crate::error::Error;
 use crate::location::Location;
 use crate::model::write_snapshot;
-use crate::report::{self, Format, HumanOptions};
+use crate::report::{self, HumanOptions};
 use crate::rule_id;
 use crate::rules::{self, RULES};
 
@@ -193,8 +194,8 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
         from: args.from,
         as_of,
         format: match args.format {
-            Format::Human => crate::sync::log::LogFormat::Human,
-            Format::Json => crate::sync::log::LogFormat::Json,
+            TextFormat::Human => crate::sync::log::LogFormat::Human,
+            TextFormat::Json => crate::sync::log::LogFormat::Json,
         },
         interactive: crate::sync::interactive(),
         report: args.report,
@@ -286,7 +287,7 @@ fn run_snapshot(args: SnapshotArgs) -> Result<u8, Error> {
 
 fn run_rules(args: RulesArgs) -> Result<u8, Error> {
     match args.format {
-        Format::Json => {
+        TextFormat::Json => {
             #[derive(serde::Serialize)]
             struct R {
                 code: &'static str,
@@ -316,7 +317,7 @@ fn run_rules(args: RulesArgs) -> Result<u8, Error> {
             text.push('\n');
             print(&text)?;
         }
-        Format::Human => {
+        TextFormat::Human => {
             let mut table = comfy_table::Table::new();
             table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
             table.set_header(["code", "name", "severity", "fires when"]);

@@ -86,13 +86,14 @@ pub fn check_with_context<'a>(
         .filter(|r| r.level(&config.rules) == crate::diagnostic::Level::Off)
         .map(|r| r.code)
         .collect();
-    let report = Report::new(
+    let mut report = Report::new(
         pair.report_sides.0.clone(),
         pair.report_sides.1.clone(),
         cx.mappings.len(),
         findings,
         off,
     );
+    report.attribute = cx.attribute.chosen().map(str::to_string);
     Ok((cx, report))
 }
 

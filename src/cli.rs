@@ -98,6 +98,13 @@ pub struct CheckArgs {
     pub exit_zero: bool,
 }
 
+/// Text for people, or JSON (the formats of `sync` and `rules`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    Human,
+    Json,
+}
+
 /// `--fail-on`: which findings fail a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -135,8 +142,8 @@ pub struct SyncArgs {
     pub from: Option<PathBuf>,
 
     /// Log format: human lines on stderr, or JSON lines on stdout
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
 
     /// Plan periods as of this day (YYYY-MM-DD) instead of today, e.g. to backfill
     #[arg(long, value_name = "DATE")]
@@ -183,8 +190,8 @@ pub enum SideArg {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
 }
 
 #[derive(Debug, Args)]

@@ -136,6 +136,24 @@ impl Finding {
             .unwrap_or(&self.help)
     }
 
+    /// A stable name for the finding across runs: its rule and the ids of its objects
+    /// (not its message, whose wording may change). FNV-1a, hex.
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |s: &str| {
+            for b in s.bytes().chain([0]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        eat(self.rule.code);
+        for o in &self.objects {
+            eat(o.kind);
+            eat(&o.id);
+        }
+        format!("{h:016x}")
+    }
+
     /// The hint and the help, as one text (the JSON report's `help`).
     pub fn full_help(&self) -> String {
         match &self.hint {

@@ -1,7 +1,12 @@
 //! Reports: one `Report` per check, rendered by one printer per format.
 
+mod concise;
+mod github;
 pub mod human;
 mod json;
+mod junit;
+mod sarif;
+pub mod spans;
 
 use crate::diagnostic::{Finding, Severity};
 use crate::input::SideInfo;
@@ -19,6 +24,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Codes of the rules the job turned off.
     pub off: Vec<&'static str>,
+    /// The mapping attribute the job used (to place findings at its values).
+    pub attribute: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,6 +64,7 @@ impl Report {
             mappings,
             findings,
             off,
+            attribute: None,
         }
     }
 
@@ -82,11 +90,24 @@ pub enum Format {
     Human,
     /// The JSON report contract (stable order).
     Json,
+    /// One line per finding: `file:line:col: CODE message`.
+    Concise,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML: one test case per rule, one failure per finding.
+    Junit,
 }
 
 pub fn render(report: &Report, format: Format, opts: &HumanOptions) -> String {
+    let places = || crate::timing::phase("spans", || spans::places(report));
     match format {
         Format::Human => human::render(report, opts),
         Format::Json => json::render(report),
+        Format::Concise => concise::render(report, &places()),
+        Format::Github => github::render(report, &places()),
+        Format::Sarif => sarif::render(report, &places()),
+        Format::Junit => junit::render(report, &places(), opts.fail_on),
     }
 }

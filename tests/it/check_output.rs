@@ -59,3 +59,96 @@ fn the_exit_policy_follows_fail_on_and_exit_zero() {
     assert_eq!(run(&with(&PAIR, &["--exit-zero"])).0, 0);
     assert_eq!(run(&with(&PAIR, &["--exit-zero", "--format", "json"])).0, 0);
 }
+
+#[test]
+fn concise_lines_point_into_the_metadata_files() {
+    let (code, text) = run(&PAIR);
+    assert_eq!(code, 1);
+    let (_, concise) = run(&with(&PAIR, &["--format", "concise"]));
+    insta::assert_snapshot!("concise", concise);
+    // Each place is the offending value itself: the PI's mapping attribute value, its
+    // category option combo field.
+    let source = std::fs::read_to_string(repo("tests/fixtures/output/source.json")).expect("read");
+    let line_of = |l: &str| -> String {
+        let (_, rest) = l.split_once(':').expect("file:");
+        let n: usize = rest
+            .split(':')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("line");
+        source.lines().nth(n - 1).unwrap_or("").trim().to_string()
+    };
+    let lines: Vec<&str> = concise.lines().collect();
+    assert_eq!(line_of(lines[0]), "\"value\": \"MAL_CASES_CONFIRMED\"");
+    let coc = lines.iter().find(|l| l.contains("T2A005")).expect("T2A005");
+    assert_eq!(
+        line_of(coc),
+        "\"aggregateExportCategoryOptionCombo\": \"MALE\""
+    );
+    assert!(text.contains("MAL_CASES_CONFIRMED"));
+}
+
+#[test]
+fn github_annotations_are_workflow_commands() {
+    let (_, text) = run(&with(&PAIR, &["--format", "github"]));
+    insta::assert_snapshot!("github", text);
+}
+
+#[test]
+fn sarif_is_sarif_2_1_0_with_rules_locations_and_fingerprints() {
+    let (code, text) = run(&with(&PAIR, &["--format", "sarif"]));
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("SARIF is JSON");
+    // What the SARIF 2.1.0 schema requires of a log, a run, a tool and a result.
+    assert_eq!(doc["version"], "2.1.0");
+    let run = &doc["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "t2a");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 5);
+    for r in results {
+        assert!(r["message"]["text"].is_string(), "{r}");
+        let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap_or("")));
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap_or(0) >= 1, "{r}");
+        assert!(r["partialFingerprints"]["t2a/objects/v1"].is_string());
+    }
+    for rule in rules {
+        assert!(rule["shortDescription"]["text"].is_string());
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("<!--")
+        );
+    }
+    // The rule metadata is the same every run; the results are the golden part.
+    insta::assert_json_snapshot!("sarif_results", results);
+}
+
+#[test]
+fn junit_has_a_case_per_rule_and_a_failure_per_finding() {
+    let (_, text) = run(&with(&PAIR, &["--format", "junit"]));
+    // Well-formed XML.
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut cases, mut failures) = (0, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                match e.name().0 {
+                    "testcase" => cases += 1,
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("not XML: {e}\n{text}"),
+        }
+    }
+    assert_eq!(cases, 14, "one per rule");
+    assert_eq!(failures, 4, "the errors; the warning is output");
+    insta::assert_snapshot!("junit", text);
+}

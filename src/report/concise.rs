@@ -1,0 +1,37 @@
+//! `--format concise`: one line per finding, `file:line:col: CODE message`, as
+//! compilers write them (editors and CI problem matchers jump to the place). A finding
+//! at no place in a file names its input; warnings and notes say so after the code.
+
+use super::Report;
+use super::spans::Place;
+use crate::diagnostic::{Finding, Severity};
+
+/// Where a finding stands, as a path prefix.
+pub fn prefix(report: &Report, place: Option<&Place>) -> String {
+    match place {
+        Some(p) => format!("{}:{}:{}", p.file.display(), p.line, p.column),
+        None => report.source.location.clone(),
+    }
+}
+
+fn severity_word(f: &Finding) -> &'static str {
+    match f.severity {
+        Severity::Error => "",
+        Severity::Warning => "(warning) ",
+        Severity::Note => "(note) ",
+    }
+}
+
+pub fn render(report: &Report, places: &[Option<Place>]) -> String {
+    let mut out = String::new();
+    for (f, place) in report.findings.iter().zip(places) {
+        out.push_str(&format!(
+            "{}: {} {}{}\n",
+            prefix(report, place.as_ref()),
+            f.rule.code,
+            severity_word(f),
+            f.message.replace('\n', " ")
+        ));
+    }
+    out
+}
