@@ -5,7 +5,7 @@
 //! national file pays for it only when it has findings to place.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A place in a file: 1-based line and column (in characters), and the byte range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,45 +40,47 @@ impl Field {
     }
 }
 
-/// Where each wanted object (by id) and its fields stand in one file.
+/// Where each wanted object (by id) and its fields stand in one file: byte ranges.
 #[derive(Debug, Default)]
 pub struct Located {
     places: HashMap<(String, Field), (usize, usize)>,
-    /// Byte offset of each line start, for line and column.
-    line_starts: Vec<usize>,
-    text_len: usize,
 }
 
 impl Located {
-    fn has(&self, id: &str, field: Field) -> bool {
-        self.places.contains_key(&(id.to_string(), field))
+    /// The byte range of `field` of object `id`.
+    fn range(&self, id: &str, field: Field) -> Option<(usize, usize)> {
+        self.places.get(&(id.to_string(), field)).copied()
     }
+}
 
-    /// The place of `field` of object `id`, else of the object.
-    pub fn place(&self, file: &Path, text: &[u8], id: &str, field: Field) -> Option<Place> {
-        let (offset, len) = self
-            .places
-            .get(&(id.to_string(), field))
-            .or_else(|| self.places.get(&(id.to_string(), Field::Object)))
-            .copied()?;
-        let line = self.line_starts.partition_point(|&s| s <= offset);
-        let start = self
-            .line_starts
-            .get(line.wrapping_sub(1))
-            .copied()
-            .unwrap_or(0);
-        let column = String::from_utf8_lossy(&text[start..offset.min(self.text_len)])
-            .chars()
-            .count()
-            + 1;
-        Some(Place {
-            file: file.to_path_buf(),
-            line,
-            column,
-            offset,
-            len,
-        })
+/// Characters in UTF-8 text: the bytes that start one (a loop the compiler vectorises).
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// Line (1-based) and column (1-based, in characters) of each offset, in one pass
+/// (a minified file is one line: columns are counted on from offset to offset).
+fn lines_of(text: &[u8], offsets: &[usize]) -> HashMap<usize, (usize, usize)> {
+    let mut sorted: Vec<usize> = offsets.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = HashMap::with_capacity(sorted.len());
+    // The line so far, and the characters from its start to `from`.
+    let (mut line, mut from, mut column) = (1, 0, 0);
+    for off in sorted {
+        let off = off.min(text.len());
+        let span = &text[from..off];
+        match memchr::memrchr(b'\n', span) {
+            Some(last) => {
+                line += memchr::memchr_iter(b'\n', span).count();
+                column = chars_in(&span[last + 1..]);
+            }
+            None => column += chars_in(span),
+        }
+        from = off;
+        out.insert(off, (line, column + 1));
     }
+    out
 }
 
 /// The kinds of object that live in the source (tracker) file.
@@ -118,23 +120,27 @@ fn open(side: &crate::input::SideInfo) -> Option<Opened> {
     Some(Opened { path, map })
 }
 
-/// Where each finding of `report` stands (by index), when its side is a file.
+/// Where each finding of `report` stands (by index), when its side is a file. Both
+/// files are scanned at once.
 pub fn places(report: &super::Report) -> Vec<Option<Place>> {
     let mut out = vec![None; report.findings.len()];
     if report.findings.iter().all(|f| f.objects.is_empty()) {
         return out;
     }
     let sides = [open(&report.source), open(&report.target)];
-    let ids: HashSet<&str> = report
-        .findings
-        .iter()
-        .filter_map(|f| f.objects.first().map(|o| o.id.as_str()))
-        .collect();
+    let firsts = || report.findings.iter().filter_map(|f| f.objects.first());
+    let ids: HashSet<&str> = firsts().map(|o| o.id.as_str()).collect();
+    // The collections of those objects: `dataElement` -> `dataElements`, ….
+    let collections: HashSet<String> = firsts().map(|o| format!("{}s", o.kind)).collect();
     let attribute = report.attribute.as_deref();
-    let located: Vec<Option<Located>> = sides
-        .iter()
-        .map(|s| s.as_ref().map(|o| locate(&o.map, &ids, attribute)))
-        .collect();
+    let scan = |s: &Option<Opened>| {
+        s.as_ref()
+            .map(|o| locate(&o.map, &ids, &collections, attribute))
+    };
+    let (a, b) = rayon::join(|| scan(&sides[0]), || scan(&sides[1]));
+    let located = [a, b];
+    // Each finding's range, then lines and columns per file in one pass each.
+    let mut ranges: Vec<Option<(usize, usize, usize)>> = vec![None; report.findings.len()];
     for (i, f) in report.findings.iter().enumerate() {
         let Some(first) = f.objects.first() else {
             continue;
@@ -144,209 +150,181 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
         } else {
             [1, 0]
         };
-        out[i] = order.iter().find_map(|&s| {
-            let (opened, found) = (sides[s].as_ref()?, located[s].as_ref()?);
+        ranges[i] = order.iter().find_map(|&s| {
+            let found = located[s].as_ref()?;
             field_of(f.rule.code)
                 .iter()
-                .find_map(|&field| {
-                    found
-                        .place(&opened.path, &opened.map, &first.id, field)
-                        .filter(|_| field == Field::Object || found.has(&first.id, field))
-                })
-                .or_else(|| found.place(&opened.path, &opened.map, &first.id, Field::Object))
+                .chain([&Field::Object])
+                .find_map(|&field| found.range(&first.id, field))
+                .map(|(o, l)| (s, o, l))
         });
     }
-    out
-}
-
-/// One open container of the scan.
-struct Open {
-    is_object: bool,
-    /// The key under which it stands in its parent object.
-    key: Vec<u8>,
-    start: usize,
-}
-
-/// What the scan keeps of the collection item (depth 3) it is in.
-#[derive(Default)]
-struct Item {
-    id: Option<String>,
-    fields: Vec<(Field, usize, usize)>,
-    /// In the current `attributeValues` element: its value's span and attribute id.
-    av_value: Option<(usize, usize)>,
-    av_attribute: Option<String>,
-}
-
-/// Scan `text` (a metadata document) for the objects of `ids`, with the mapping
-/// attribute `attribute`. Text that is not JSON yields what was found before it.
-pub fn locate(text: &[u8], ids: &HashSet<&str>, attribute: Option<&str>) -> Located {
-    let mut out = Located {
-        line_starts: vec![0],
-        text_len: text.len(),
-        ..Located::default()
-    };
-    let mut stack: Vec<Open> = Vec::new();
-    let mut key: Option<Vec<u8>> = None;
-    let mut expect_key = false;
-    let mut item = Item::default();
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        match b {
-            b'\n' => out.line_starts.push(i + 1),
-            b'{' | b'[' => {
-                let under = key.take().unwrap_or_default();
-                stack.push(Open {
-                    is_object: b == b'{',
-                    key: under,
-                    start: i,
+    for (s, opened) in sides.iter().enumerate() {
+        let Some(opened) = opened else { continue };
+        let offsets: Vec<usize> = ranges
+            .iter()
+            .flatten()
+            .filter(|r| r.0 == s)
+            .map(|r| r.1)
+            .collect();
+        let lines = lines_of(&opened.map, &offsets);
+        for (i, r) in ranges.iter().enumerate() {
+            if let Some(&(side, offset, len)) = r.as_ref().filter(|r| r.0 == s) {
+                let (line, column) = lines.get(&offset).copied().unwrap_or((1, 1));
+                out[i] = Some(Place {
+                    file: opened.path.clone(),
+                    line,
+                    column,
+                    offset,
+                    len,
                 });
-                expect_key = b == b'{';
-                if b == b'{' && stack.len() == 3 {
-                    item = Item::default();
-                }
-            }
-            b'}' | b']' => {
-                let closed = stack.pop();
-                if let Some(c) = &closed {
-                    close(&mut out, &mut item, &stack, c, i, (ids, attribute));
-                }
-                expect_key = false;
-            }
-            b',' => expect_key = stack.last().is_some_and(|o| o.is_object),
-            b'"' => {
-                let end = string_end(text, i);
-                if expect_key {
-                    key = Some(unescaped(&text[i + 1..end.saturating_sub(1)]));
-                    expect_key = false;
-                } else {
-                    value(&mut item, &stack, key.take(), text, i, end);
-                }
-                i = end;
-                continue;
-            }
-            b':' | b' ' | b'\t' | b'\r' => {}
-            _ => {
-                // A number, true, false or null.
-                let end = i + text[i..]
-                    .iter()
-                    .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
-                    .unwrap_or(text.len() - i);
-                value(&mut item, &stack, key.take(), text, i, end);
-                i = end;
-                continue;
+                let _ = side;
             }
         }
-        i += 1;
     }
     out
 }
 
-/// Past the closing quote of the string that opens at `start`.
-fn string_end(text: &[u8], start: usize) -> usize {
-    let mut j = start + 1;
-    while j < text.len() {
-        match text[j] {
-            b'\\' => j += 2,
-            b'"' => return j + 1,
-            _ => j += 1,
+/// The offset of `inner`, a slice of `outer`, in `outer`.
+fn offset_in(outer: &[u8], inner: &str) -> Option<usize> {
+    let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
+    (i >= o && i + inner.len() <= o + outer.len()).then(|| i - o)
+}
+
+/// Scan `text` (a metadata document) for the objects of `ids` in the top-level
+/// `collections`, with the mapping attribute `attribute`. sonic-rs skips what is not
+/// asked for (other collections, the long lists inside objects) at SIMD speed; the
+/// collections asked for are read in parallel. Text that is not JSON yields what was
+/// found before it.
+pub fn locate(
+    text: &[u8],
+    ids: &HashSet<&str>,
+    collections: &HashSet<String>,
+    attribute: Option<&str>,
+) -> Located {
+    use rayon::prelude::*;
+    let mut wanted: Vec<&str> = Vec::new();
+    for entry in sonic_rs::to_object_iter(text) {
+        let Ok((key, value)) = entry else { break };
+        if collections.contains(key.as_ref()) {
+            let raw = value.as_raw_str();
+            // The value's text lives in `text` (a borrowed slice), so it can outlive
+            // the iterator's item.
+            if let Some(o) = offset_in(text, raw) {
+                wanted.push(std::str::from_utf8(&text[o..o + raw.len()]).unwrap_or(""));
+            }
         }
     }
-    text.len()
-}
-
-/// Keys are compared as written; the few escapes in ids and keys are rare enough that
-/// only `\"` and `\\` are undone.
-fn unescaped(raw: &[u8]) -> Vec<u8> {
-    if !raw.contains(&b'\\') {
-        return raw.to_vec();
-    }
-    String::from_utf8_lossy(raw)
-        .replace("\\\"", "\"")
-        .replace("\\\\", "\\")
-        .into_bytes()
-}
-
-fn text_of(text: &[u8], start: usize, end: usize) -> String {
-    let raw = &text[start..end];
-    let inner = raw
-        .strip_prefix(b"\"")
-        .and_then(|r| r.strip_suffix(b"\""))
-        .unwrap_or(raw);
-    String::from_utf8_lossy(&unescaped(inner)).into_owned()
-}
-
-/// A scalar value at `start..end` under `key`, in the containers of `stack`.
-fn value(
-    item: &mut Item,
-    stack: &[Open],
-    key: Option<Vec<u8>>,
-    text: &[u8],
-    start: usize,
-    end: usize,
-) {
-    let Some(key) = key else {
-        return;
-    };
-    match stack.len() {
-        // A field of the collection item.
-        3 => {
-            if key == b"id" {
-                item.id = Some(text_of(text, start, end));
+    let parts: Vec<Located> = wanted
+        .par_iter()
+        .map(|raw| {
+            let mut out = Located::default();
+            for item in sonic_rs::to_array_iter(*raw) {
+                let Ok(item) = item else { break };
+                let raw = item.as_raw_str();
+                if let Some(start) = offset_in(text, raw) {
+                    item_places(&mut out, text, raw, start, ids, attribute);
+                }
             }
-            for f in [
-                Field::DataElementField,
-                Field::CategoryOptionCombo,
-                Field::AttributeOptionCombo,
-            ] {
-                if f.key() == Some(key.as_slice()) {
-                    item.fields.push((f, start, end - start));
+            out
+        })
+        .collect();
+    let mut out = Located::default();
+    for p in parts {
+        out.places.extend(p.places);
+    }
+    out
+}
+
+/// The places of one collection item, when its id is wanted.
+fn item_places(
+    out: &mut Located,
+    text: &[u8],
+    raw: &str,
+    start: usize,
+    ids: &HashSet<&str>,
+    attribute: Option<&str>,
+) {
+    use sonic_rs::JsonValueTrait;
+    // Most items are not asked for: their id (near the top, as DHIS2 writes them)
+    // decides before the rest is read.
+    let wanted = sonic_rs::get(raw, &["id"])
+        .ok()
+        .is_some_and(|v| v.as_str().is_some_and(|id| ids.contains(id)));
+    if !wanted {
+        return;
+    }
+    let mut id: Option<String> = None;
+    let mut fields: Vec<(Field, usize, usize)> = Vec::new();
+    let span = |v: &sonic_rs::LazyValue<'_>| {
+        let r = v.as_raw_str();
+        offset_in(text, r).map(|o| (o, r.len()))
+    };
+    for entry in sonic_rs::to_object_iter(raw) {
+        let Ok((key, value)) = entry else { return };
+        match key.as_ref() {
+            "id" => id = value.as_str().map(str::to_string),
+            "attributeValues" => {
+                if let Some((o, l)) = mapping_value(text, &value, attribute) {
+                    fields.push((Field::MappingAttribute, o, l));
+                }
+            }
+            k => {
+                let field = [
+                    Field::DataElementField,
+                    Field::CategoryOptionCombo,
+                    Field::AttributeOptionCombo,
+                ]
+                .into_iter()
+                .find(|f| f.key() == Some(k.as_bytes()));
+                if let (Some(f), Some((o, l))) = (field, span(&value)) {
+                    fields.push((f, o, l));
                 }
             }
         }
-        // A field of an `attributeValues` element.
-        5 if stack[3].key == b"attributeValues" && key == b"value" => {
-            item.av_value = Some((start, end - start));
-        }
-        // The id of an `attributeValues` element's attribute.
-        6 if stack[3].key == b"attributeValues" && stack[5].key == b"attribute" && key == b"id" => {
-            item.av_attribute = Some(text_of(text, start, end));
-        }
-        _ => {}
+    }
+    let Some(id) = id.filter(|id| ids.contains(id.as_str())) else {
+        return;
+    };
+    out.places
+        .insert((id.clone(), Field::Object), (start, raw.len()));
+    for (f, o, l) in fields {
+        out.places.entry((id.clone(), f)).or_insert((o, l));
     }
 }
 
-/// A container closed at `at`: an `attributeValues` element settles whether it holds
-/// the mapping attribute; a collection item is kept when its id is wanted.
-fn close(
-    out: &mut Located,
-    item: &mut Item,
-    stack: &[Open],
-    closed: &Open,
-    at: usize,
-    want: (&HashSet<&str>, Option<&str>),
-) {
-    let (ids, attribute) = want;
-    if closed.is_object && stack.len() == 4 && stack[3].key == b"attributeValues" {
-        let (v, a) = (item.av_value.take(), item.av_attribute.take());
-        if let Some((s, l)) = v.filter(|_| attribute.is_none_or(|want| a.as_deref() == Some(want)))
-        {
-            item.fields.push((Field::MappingAttribute, s, l));
-        }
-        return;
-    }
-    if closed.is_object && stack.len() == 2 {
-        if let Some(id) = item.id.take().filter(|id| ids.contains(id.as_str())) {
-            out.places.insert(
-                (id.clone(), Field::Object),
-                (closed.start, at + 1 - closed.start),
-            );
-            for &(f, s, l) in &item.fields {
-                out.places.entry((id.clone(), f)).or_insert((s, l));
+/// Where the `value` of the `attributeValues` element whose attribute is `attribute`
+/// (or the first, when the job's attribute is not known) stands in `text`.
+fn mapping_value(
+    text: &[u8],
+    values: &sonic_rs::LazyValue<'_>,
+    attribute: Option<&str>,
+) -> Option<(usize, usize)> {
+    use sonic_rs::JsonValueTrait;
+    for element in sonic_rs::to_array_iter(values.as_raw_str()) {
+        let element = element.ok()?;
+        let mut value = None;
+        let mut of = None;
+        for entry in sonic_rs::to_object_iter(element.as_raw_str()) {
+            let (key, v) = entry.ok()?;
+            match key.as_ref() {
+                "value" => {
+                    let raw = v.as_raw_str();
+                    value = offset_in(text, raw).map(|o| (o, raw.len()));
+                }
+                "attribute" => {
+                    of = sonic_rs::get(v.as_raw_str(), &["id"])
+                        .ok()
+                        .and_then(|id| id.as_str().map(str::to_string));
+                }
+                _ => {}
             }
         }
-        *item = Item::default();
+        if attribute.is_none_or(|a| of.as_deref() == Some(a)) && value.is_some() {
+            return value;
+        }
     }
+    None
 }
 
 #[cfg(test)]
@@ -370,43 +348,49 @@ mod tests {
   "dataElements": [{"id": "deCases0001", "code": "MAL_CASES", "nested": {"id": "piCasesM001"}}]
 }"#;
 
+    fn at(found: &Located, id: &str, f: Field) -> Option<(usize, usize, String)> {
+        found.range(id, f).map(|(o, l)| {
+            let (line, col) = lines_of(DOC.as_bytes(), &[o])[&o];
+            (line, col, DOC[o..o + l].to_string())
+        })
+    }
+
     #[test]
     fn fields_and_objects_are_placed_by_line_and_column() {
         let ids = HashSet::from(["piCasesM001", "deCases0001", "absent00001"]);
-        let found = locate(DOC.as_bytes(), &ids, Some("attrDeAgg01"));
-        let at = |id: &str, f: Field| {
-            found
-                .place(Path::new("tracker.json"), DOC.as_bytes(), id, f)
-                .map(|p| {
-                    (
-                        p.line,
-                        p.column,
-                        DOC[p.offset..p.offset + p.len].to_string(),
-                    )
-                })
-        };
+        let collections =
+            HashSet::from(["programIndicators".to_string(), "dataElements".to_string()]);
+        let found = locate(DOC.as_bytes(), &ids, &collections, Some("attrDeAgg01"));
         assert_eq!(
-            at("piCasesM001", Field::MappingAttribute),
+            at(&found, "piCasesM001", Field::MappingAttribute),
             Some((9, 19, "\"MAL_CASES_X\"".into()))
         );
         assert_eq!(
-            at("piCasesM001", Field::CategoryOptionCombo),
+            at(&found, "piCasesM001", Field::CategoryOptionCombo),
             Some((12, 45, "\"MALE\"".into()))
         );
-        // Without the field, the object itself.
-        let object = at("piCasesM001", Field::AttributeOptionCombo).expect("object");
+        // A field it does not have is not placed; the object is.
+        assert_eq!(at(&found, "piCasesM001", Field::AttributeOptionCombo), None);
+        let object = at(&found, "piCasesM001", Field::Object).expect("object");
         assert_eq!((object.0, object.1), (5, 5));
+        let de = at(&found, "deCases0001", Field::Object).expect("data element");
+        assert_eq!((de.0, de.1), (15, 20));
+        assert_eq!(at(&found, "absent00001", Field::Object), None);
         assert_eq!(
-            at("deCases0001", Field::Object).map(|p| (p.0, p.1)),
-            Some((15, 20))
+            at(&found, "piOther0001", Field::Object),
+            None,
+            "not asked for"
         );
-        assert_eq!(at("absent00001", Field::Object), None);
-        assert_eq!(at("piOther0001", Field::Object), None, "not asked for");
+        // Another collection is not searched.
+        let only_des = HashSet::from(["dataElements".to_string()]);
+        let found = locate(DOC.as_bytes(), &ids, &only_des, None);
+        assert_eq!(at(&found, "piCasesM001", Field::Object), None);
     }
 
     #[test]
     fn text_that_is_not_json_places_nothing_and_does_not_panic() {
         let ids = HashSet::from(["a"]);
+        let collections = HashSet::from(["a".to_string()]);
         for bad in [
             "",
             "{",
@@ -415,7 +399,7 @@ mod tests {
             "]]]}}}",
             "{\"id\":\"\\",
         ] {
-            let _ = locate(bad.as_bytes(), &ids, None);
+            let _ = locate(bad.as_bytes(), &ids, &collections, None);
         }
     }
 }
