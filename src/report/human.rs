@@ -8,6 +8,7 @@ use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, CellAlignment, Table};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 
+use super::spans::Place;
 use super::{Counts, Report};
 use crate::diagnostic::{Finding, Severity};
 use crate::input::SideInfo;
@@ -50,6 +51,8 @@ struct Shown {
     severity: Severity,
     text: String,
     help: Option<String>,
+    /// The file around the finding's place, and what stands there.
+    snippet: Option<(super::snippet::Snippet, &'static str)>,
 }
 
 impl fmt::Debug for Shown {
@@ -79,6 +82,55 @@ impl Diagnostic for Shown {
         self.help
             .as_deref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.snippet
+            .as_ref()
+            .map(|(s, _)| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let (s, label) = self.snippet.as_ref()?;
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(Some((*label).to_string()), s.span),
+        )))
+    }
+}
+
+/// The places of a report's findings, and the files' text to show around them.
+#[derive(Default)]
+pub struct Places<'a> {
+    by_finding: std::collections::HashMap<*const Finding, &'a Place>,
+    files: std::collections::HashMap<std::path::PathBuf, Option<memmap2::Mmap>>,
+}
+
+impl<'a> Places<'a> {
+    fn new(report: &'a Report, places: &'a [Option<Place>]) -> Self {
+        let by_finding = report
+            .findings
+            .iter()
+            .zip(places)
+            .filter_map(|(f, p)| Some((f as *const Finding, p.as_ref()?)))
+            .collect();
+        Places {
+            by_finding,
+            files: Default::default(),
+        }
+    }
+
+    fn of(&self, f: &Finding) -> Option<&'a Place> {
+        self.by_finding.get(&(f as *const Finding)).copied()
+    }
+
+    fn snippet(&mut self, p: &Place) -> Option<super::snippet::Snippet> {
+        let map = self.files.entry(p.file.clone()).or_insert_with(|| {
+            let file = std::fs::File::open(&p.file).ok()?;
+            // SAFETY: read only while the report is rendered; a file changed meanwhile
+            // shows other text around the place, nothing worse.
+            unsafe { memmap2::Mmap::map(&file) }.ok()
+        });
+        super::snippet::Snippet::around(p, map.as_ref()?)
     }
 }
 
@@ -129,7 +181,7 @@ fn distinct<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
 
 /// A group as one diagnostic; `common` is the help the whole section shares (said once
 /// after it, so left out here).
-fn shown(group: &[&Finding], common: Option<&str>) -> Shown {
+fn shown(group: &[&Finding], common: Option<&str>, places: &mut Places<'_>) -> Shown {
     let f = group[0];
     let mut text;
     if let (1, Some(g)) = (group.len(), &f.group) {
@@ -159,7 +211,10 @@ fn shown(group: &[&Finding], common: Option<&str>) -> Shown {
         );
         for g in group.iter().take(MAX_ITEMS) {
             let item = g.group.as_ref().map_or(g.message.as_str(), |g| &g.item);
-            text.push_str(&format!("\n  - {item}"));
+            let at = places.of(g).map_or(String::new(), |p| {
+                format!(" — {}:{}", p.file.display(), p.line)
+            });
+            text.push_str(&format!("\n  - {item}{at}"));
         }
         if group.len() > MAX_ITEMS {
             text.push_str(&format!("\n  - … and {} more", group.len() - MAX_ITEMS));
@@ -183,10 +238,15 @@ fn shown(group: &[&Finding], common: Option<&str>) -> Shown {
             }
         })));
     }
+    let snippet = match (group.len(), places.of(f)) {
+        (1, Some(p)) => places.snippet(p).map(|s| (s, p.field.label())),
+        _ => None,
+    };
     Shown {
         severity: f.severity,
         text,
         help: (!help.is_empty()).then(|| help.join("; ")),
+        snippet,
     }
 }
 
@@ -224,17 +284,22 @@ fn side_line(label: &str, s: &SideInfo) -> String {
     }
 }
 
-pub fn render(report: &Report, opts: &HumanOptions) -> String {
+pub fn render(report: &Report, opts: &HumanOptions, places: &[Option<Place>]) -> String {
     if opts.quiet {
         return verdict(report, opts);
     }
-    let mut out = findings(report, opts);
+    let mut out = findings_at(report, opts, &mut Places::new(report, places));
     summary(report, opts, &mut out);
     out
 }
 
 /// The findings, one section per rule that fired (what `sync` prints of a check).
 pub fn findings(report: &Report, opts: &HumanOptions) -> String {
+    findings_at(report, opts, &mut Places::default())
+}
+
+/// The findings, their places shown where known.
+fn findings_at(report: &Report, opts: &HumanOptions, places: &mut Places<'_>) -> String {
     let h = handler(opts);
     let mut out = String::new();
     for rule in RULES {
@@ -258,7 +323,7 @@ pub fn findings(report: &Report, opts: &HumanOptions) -> String {
         let common = (groups.len() > 1 && helps.len() == 1).then(|| helps[0]);
         for g in &groups {
             // Rendering into a String cannot fail.
-            let _ = h.render_report(&mut out, &shown(g, common));
+            let _ = h.render_report(&mut out, &shown(g, common, places));
             out.push('\n');
         }
         if let Some(help) = common {

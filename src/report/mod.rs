@@ -6,6 +6,7 @@ pub mod human;
 mod json;
 mod junit;
 mod sarif;
+mod snippet;
 pub mod spans;
 
 use crate::diagnostic::{Finding, Severity};
@@ -103,7 +104,8 @@ pub enum Format {
 pub fn render(report: &Report, format: Format, opts: &HumanOptions) -> String {
     let places = || crate::timing::phase("spans", || spans::places(report));
     match format {
-        Format::Human => human::render(report, opts),
+        Format::Human if opts.quiet => human::verdict(report, opts),
+        Format::Human => human::render(report, opts, &places()),
         Format::Json => json::render(report),
         Format::Concise => concise::render(report, &places()),
         Format::Github => github::render(report, &places()),

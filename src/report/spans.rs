@@ -15,6 +15,8 @@ pub struct Place {
     pub column: usize,
     pub offset: usize,
     pub len: usize,
+    /// What stands there.
+    pub field: Field,
 }
 
 /// The fields of an object a finding may point at.
@@ -30,6 +32,17 @@ pub enum Field {
 }
 
 impl Field {
+    /// What stands at the place, for a label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Object => "this object",
+            Field::MappingAttribute => "the mapping attribute's value",
+            Field::DataElementField => "aggregateExportDataElement",
+            Field::CategoryOptionCombo => "aggregateExportCategoryOptionCombo",
+            Field::AttributeOptionCombo => "aggregateExportAttributeOptionCombo",
+        }
+    }
+
     fn key(self) -> Option<&'static [u8]> {
         match self {
             Field::DataElementField => Some(b"aggregateExportDataElement"),
@@ -140,7 +153,7 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
     let (a, b) = rayon::join(|| scan(&sides[0]), || scan(&sides[1]));
     let located = [a, b];
     // Each finding's range, then lines and columns per file in one pass each.
-    let mut ranges: Vec<Option<(usize, usize, usize)>> = vec![None; report.findings.len()];
+    let mut ranges: Vec<Option<(usize, usize, usize, Field)>> = vec![None; report.findings.len()];
     for (i, f) in report.findings.iter().enumerate() {
         let Some(first) = f.objects.first() else {
             continue;
@@ -155,8 +168,8 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
             field_of(f.rule.code)
                 .iter()
                 .chain([&Field::Object])
-                .find_map(|&field| found.range(&first.id, field))
-                .map(|(o, l)| (s, o, l))
+                .find_map(|&field| found.range(&first.id, field).map(|r| (r, field)))
+                .map(|((o, l), field)| (s, o, l, field))
         });
     }
     for (s, opened) in sides.iter().enumerate() {
@@ -169,7 +182,7 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
             .collect();
         let lines = lines_of(&opened.map, &offsets);
         for (i, r) in ranges.iter().enumerate() {
-            if let Some(&(side, offset, len)) = r.as_ref().filter(|r| r.0 == s) {
+            if let Some(&(_, offset, len, field)) = r.as_ref().filter(|r| r.0 == s) {
                 let (line, column) = lines.get(&offset).copied().unwrap_or((1, 1));
                 out[i] = Some(Place {
                     file: opened.path.clone(),
@@ -177,8 +190,8 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
                     column,
                     offset,
                     len,
+                    field,
                 });
-                let _ = side;
             }
         }
     }
