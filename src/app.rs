@@ -138,7 +138,20 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
         &args.rules,
     )?;
     let cfg = insecure(cfg, &args.job);
-    let report = check::check(&cfg)?;
+    let mut report = check::check(&cfg)?;
+    if let Some(path) = &args.write_baseline {
+        let n = report::suppress::write_baseline(&report, path)?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "t2a check: {n} findings recorded in {}; `--baseline {}` reports only new ones",
+            path.display(),
+            path.display()
+        );
+        return Ok(0);
+    }
+    if let Some(path) = &args.baseline {
+        report::suppress::apply_baseline(&mut report, path)?;
+    }
     let human = HumanOptions {
         quiet: args.quiet,
         statistics: args.statistics,

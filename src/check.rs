@@ -94,6 +94,7 @@ pub fn check_with_context<'a>(
         off,
     );
     report.attribute = cx.attribute.chosen().map(str::to_string);
+    crate::report::suppress::apply_ignores(&mut report, &config.ignores, config.file.as_ref());
     Ok((cx, report))
 }
 

@@ -96,6 +96,14 @@ pub struct CheckArgs {
     /// Exit 0 whatever the findings (bad input still exits 2)
     #[arg(long)]
     pub exit_zero: bool,
+
+    /// Report only findings not in this baseline (written by --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+
+    /// Record today's findings in FILE (then `--baseline FILE` reports only new ones); exits 0
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<std::path::PathBuf>,
 }
 
 /// Text for people, or JSON (the formats of `sync` and `rules`).

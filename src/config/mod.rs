@@ -1,6 +1,7 @@
 //! The TOML job config: parsed with spans, then validated; every problem is reported
 //! at its line and column, all of them at once.
 
+pub mod ignore;
 pub(crate) mod sync;
 mod walk;
 
@@ -114,6 +115,8 @@ pub struct Config {
     pub sync: SyncConfig,
     /// Rule levels by rule code.
     pub rules: Vec<(&'static str, Level)>,
+    /// Known findings accepted on purpose (`[[ignore]]`).
+    pub ignores: Vec<ignore::Ignore>,
 }
 
 /// A config that could not be read or is invalid.
@@ -211,7 +214,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-pub(crate) const ROOT_KEYS: &[&str] = &["source", "target", "mapping", "sync", "rules"];
+pub(crate) const ROOT_KEYS: &[&str] = &["source", "target", "mapping", "sync", "rules", "ignore"];
 pub(crate) const ENDPOINT_KEYS: &[&str] = &[
     "url",
     "file",
@@ -337,6 +340,9 @@ fn read_root(
     }
     if let Some(v) = t.take("rules") {
         c.rules = read_rules(v, issues);
+    }
+    if let Some(v) = t.take("ignore") {
+        c.ignores = ignore::read(v, issues);
     }
     t.finish(issues);
     Some(c)

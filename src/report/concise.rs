@@ -33,5 +33,16 @@ pub fn render(report: &Report, places: &[Option<Place>]) -> String {
             f.message.replace('\n', " ")
         ));
     }
+    for u in &report.unused_ignores {
+        let file = u
+            .file()
+            .map_or("job config".to_string(), |p| p.display().to_string());
+        out.push_str(&format!(
+            "{file}:{}:{}: unused-ignore (warning) {}\n",
+            u.line,
+            u.column,
+            u.message()
+        ));
+    }
     out
 }

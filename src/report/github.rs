@@ -42,6 +42,21 @@ pub fn render(report: &Report, places: &[Option<Place>]) -> String {
             data(&format!("{}\nhelp: {}", f.message, f.full_help()))
         ));
     }
+    for u in &report.unused_ignores {
+        let file = u.file().map_or(String::new(), |p| {
+            format!("file={},", property(&p.to_string_lossy()))
+        });
+        out.push_str(&format!(
+            "::warning {file}line={},col={},title=unused-ignore::{}\n",
+            u.line,
+            u.column,
+            data(&format!(
+                "{}\nhelp: {}",
+                u.message(),
+                super::suppress::UnusedIgnore::HELP
+            ))
+        ));
+    }
     out
 }
 

@@ -289,6 +289,7 @@ pub fn render(report: &Report, opts: &HumanOptions, places: &[Option<Place>]) ->
         return verdict(report, opts);
     }
     let mut out = findings_at(report, opts, &mut Places::new(report, places));
+    unused_ignores(report, opts, &mut out);
     summary(report, opts, &mut out);
     out
 }
@@ -402,9 +403,90 @@ pub fn verdict(report: &Report, opts: &HumanOptions) -> String {
     } else {
         "check passed"
     };
+    let s = report.suppressed;
+    let mut why = Vec::new();
+    if s.by_ignore > 0 {
+        why.push(format!("{} by [[ignore]]", s.by_ignore));
+    }
+    if s.by_baseline > 0 {
+        why.push(format!("{} by the baseline", s.by_baseline));
+    }
+    let suppressed = if why.is_empty() {
+        String::new()
+    } else {
+        format!("; {} suppressed ({})", s.total(), why.join(", "))
+    };
+    let unused = match report.unused_ignores.len() {
+        0 => String::new(),
+        n => format!(
+            "; {}",
+            crate::rules::help::plural(n, "unused ignore", "unused ignores")
+        ),
+    };
     format!(
-        "{verdict}: {} mappings checked, {}\n",
+        "{verdict}: {} mappings checked, {}{suppressed}{unused}\n",
         report.mappings,
         counts_text(total)
     )
+}
+
+/// An unused `[[ignore]]` entry, pointing into the job config.
+struct UnusedShown<'a>(
+    &'a super::suppress::UnusedIgnore,
+    Option<miette::NamedSource<String>>,
+);
+
+impl fmt::Debug for UnusedShown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message())
+    }
+}
+
+impl fmt::Display for UnusedShown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message())
+    }
+}
+
+impl std::error::Error for UnusedShown<'_> {}
+
+impl Diagnostic for UnusedShown<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Warning)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(super::suppress::UnusedIgnore::HELP))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.1.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.1.as_ref()?;
+        let span = self.0.ignore.span.clone();
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(
+                Some(format!("accepted because: {}", self.0.ignore.reason)),
+                (span.start, span.end.saturating_sub(span.start).min(1)),
+            ),
+        )))
+    }
+}
+
+fn unused_ignores(report: &Report, opts: &HumanOptions, out: &mut String) {
+    if report.unused_ignores.is_empty() {
+        return;
+    }
+    let bar = if opts.unicode { "──" } else { "--" };
+    out.push_str(&format!(
+        "{bar} unused [[ignore]] entries ({}) {bar}\n\n",
+        crate::rules::help::plural(report.unused_ignores.len(), "warning", "warnings")
+    ));
+    let h = handler(opts);
+    for u in &report.unused_ignores {
+        let _ = h.render_report(
+            &mut *out,
+            &UnusedShown(u, u.config.as_ref().map(|c| c.named())),
+        );
+        out.push('\n');
+    }
 }

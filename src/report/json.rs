@@ -13,6 +13,27 @@ struct Json<'a> {
     target: &'a SideInfo,
     summary: Summary,
     diagnostics: Vec<Diagnostic<'a>>,
+    /// Additions to the contract, present only when used: findings left out by
+    /// `[[ignore]]` and the baseline, and ignore entries that matched nothing.
+    #[serde(skip_serializing_if = "is_zero")]
+    suppressed: super::suppress::Suppressed,
+    #[serde(rename = "unusedIgnores", skip_serializing_if = "Vec::is_empty")]
+    unused_ignores: Vec<Unused<'a>>,
+}
+
+fn is_zero(s: &super::suppress::Suppressed) -> bool {
+    s.total() == 0
+}
+
+#[derive(Serialize)]
+struct Unused<'a> {
+    rule: &'static str,
+    code: &'static str,
+    severity: &'static str,
+    message: String,
+    reason: &'a str,
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -66,6 +87,20 @@ pub fn render(report: &Report) -> String {
                 help: f.full_help(),
                 objects: &f.objects,
                 target: f.target.as_ref(),
+            })
+            .collect(),
+        suppressed: report.suppressed,
+        unused_ignores: report
+            .unused_ignores
+            .iter()
+            .map(|u| Unused {
+                rule: u.ignore.rule.name,
+                code: u.ignore.rule.code,
+                severity: "warning",
+                message: u.message(),
+                reason: &u.ignore.reason,
+                line: u.line,
+                column: u.column,
             })
             .collect(),
     };

@@ -88,6 +88,39 @@ pub fn render(
             cases.push_str(&format!("{open}>\n{body}    </testcase>\n"));
         }
     }
+    if !report.unused_ignores.is_empty() {
+        let texts: Vec<String> = report
+            .unused_ignores
+            .iter()
+            .map(|u| {
+                let file = u
+                    .file()
+                    .map_or("job config".into(), |p| p.display().to_string());
+                format!("{file}:{}:{}: {}", u.line, u.column, u.message())
+            })
+            .collect();
+        let body = if crate::diagnostic::Severity::Warning <= fail_on {
+            failures += texts.len();
+            texts
+                .iter()
+                .map(|t| {
+                    format!(
+                        "      <failure type=\"warning\" message=\"{}\">{}</failure>\n",
+                        xml(t),
+                        xml(t)
+                    )
+                })
+                .collect::<String>()
+        } else {
+            format!(
+                "      <system-out>{}</system-out>\n",
+                xml(&texts.join("\n"))
+            )
+        };
+        cases.push_str(&format!(
+            "    <testcase classname=\"t2a.config\" name=\"unused-ignore\">\n{body}    </testcase>\n"
+        ));
+    }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"t2a\" tests=\"{n}\" failures=\"{failures}\">\n  <testsuite name=\"t2a check: {}\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\">\n{cases}  </testsuite>\n</testsuites>\n",
         xml(&report.source.location),

@@ -8,6 +8,7 @@ mod junit;
 mod sarif;
 mod snippet;
 pub mod spans;
+pub mod suppress;
 
 use crate::diagnostic::{Finding, Severity};
 use crate::input::SideInfo;
@@ -27,6 +28,10 @@ pub struct Report {
     pub off: Vec<&'static str>,
     /// The mapping attribute the job used (to place findings at its values).
     pub attribute: Option<String>,
+    /// Findings left out by `[[ignore]]` and the baseline.
+    pub suppressed: suppress::Suppressed,
+    /// `[[ignore]]` entries that matched nothing (warnings).
+    pub unused_ignores: Vec<suppress::UnusedIgnore>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,6 +71,8 @@ impl Report {
             findings,
             off,
             attribute: None,
+            suppressed: suppress::Suppressed::default(),
+            unused_ignores: Vec::new(),
         }
     }
 
@@ -77,9 +84,11 @@ impl Report {
         self.counts().errors > 0
     }
 
-    /// Whether a finding reaches `level` (`--fail-on`): errors, or warnings too.
+    /// Whether a finding reaches `level` (`--fail-on`): errors, or warnings too (an
+    /// unused `[[ignore]]` entry is a warning).
     pub fn fails(&self, level: Severity) -> bool {
         self.findings.iter().any(|f| f.severity <= level)
+            || (!self.unused_ignores.is_empty() && Severity::Warning <= level)
     }
 }
 

@@ -85,9 +85,24 @@ fn result(report: &Report, i: usize, place: Option<&Place>) -> Value {
 }
 
 pub fn render(report: &Report, places: &[Option<Place>]) -> String {
-    let results: Vec<Value> = (0..report.findings.len())
+    let mut results: Vec<Value> = (0..report.findings.len())
         .map(|i| result(report, i, places.get(i).and_then(Option::as_ref)))
         .collect();
+    for u in &report.unused_ignores {
+        let mut location = json!({});
+        if let Some(file) = u.file() {
+            location["physicalLocation"] = json!({
+                "artifactLocation": {"uri": file.to_string_lossy().replace('\\', "/")},
+                "region": {"startLine": u.line, "startColumn": u.column},
+            });
+        }
+        results.push(json!({
+            "ruleId": "unused-ignore",
+            "level": "warning",
+            "message": {"text": format!("{}\nhelp: {}", u.message(), super::suppress::UnusedIgnore::HELP)},
+            "locations": [location],
+        }));
+    }
     let doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -103,6 +118,7 @@ pub fn render(report: &Report, places: &[Option<Place>]) -> String {
                 "source": report.source,
                 "target": report.target,
                 "mappings": report.mappings,
+                "suppressed": report.suppressed,
             },
         }],
     });

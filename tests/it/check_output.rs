@@ -152,3 +152,75 @@ fn junit_has_a_case_per_rule_and_a_failure_per_finding() {
     assert_eq!(failures, 4, "the errors; the warning is output");
     insta::assert_snapshot!("junit", text);
 }
+
+#[test]
+fn ignores_leave_out_what_they_accept_and_report_entries_that_accept_nothing() {
+    let (code, text) = run(&["--config", "ignores.toml"]);
+    assert_eq!(code, 1, "one error is not accepted");
+    let from = text
+        .find("── unused")
+        .expect("the unused entry is reported");
+    insta::assert_snapshot!("ignores_human_tail", &text[from..]);
+    let (_, json) = run(&["--config", "ignores.toml", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    insta::assert_json_snapshot!(
+        "ignores_json",
+        serde_json::json!({
+            "summary": doc["summary"],
+            "suppressed": doc["suppressed"],
+            "unusedIgnores": doc["unusedIgnores"],
+            "codes": doc["diagnostics"].as_array().map(|d| d.iter().map(|d| d["code"].clone()).collect::<Vec<_>>()),
+        })
+    );
+    // The unused entry is a warning: it fails a check that fails on warnings.
+    let (code, _) = run(&["--config", "ignores.toml", "--fail-on", "warning", "-q"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn an_ignore_without_a_reason_or_with_two_objects_is_a_config_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = dir.path().join("job.toml");
+    std::fs::write(
+        &job,
+        "[[ignore]]\nrule = \"unknown-data-element\"\nprogram_indicator = \"piCasesM001\"\n\n[[ignore]]\nrule = \"unknown-data-element\"\nprogram_indicator = \"piCasesM001\"\ndata_element = \"MAL_CASES\"\nreason = \"x\"\n",
+    )
+    .expect("write");
+    let out = t2a()
+        .args(["check", "--source"])
+        .arg(repo("tests/fixtures/output/source.json"))
+        .arg("--config")
+        .arg(&job)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("gives no reason"), "{err}");
+    assert!(err.contains("names 2 objects"), "{err}");
+}
+
+#[test]
+fn a_baseline_reports_only_new_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("baseline.json");
+    let baseline_arg = baseline.to_string_lossy().into_owned();
+    // Today: the warning only.
+    let (code, _) = run(&with(&WARNINGS_ONLY, &["--write-baseline", &baseline_arg]));
+    assert_eq!(code, 0);
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).expect("baseline")).expect("json");
+    assert_eq!(recorded["findings"].as_array().map(Vec::len), Some(1));
+    // Tomorrow the package breaks: only the new findings are reported.
+    let (code, text) = run(&with(&PAIR, &["--baseline", &baseline_arg, "-q"]));
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("baseline_verdict", text);
+    let (_, concise) = run(&with(
+        &PAIR,
+        &["--baseline", &baseline_arg, "--format", "concise"],
+    ));
+    assert!(
+        !concise.contains("T2A009"),
+        "the known warning is not reported: {concise}"
+    );
+    assert_eq!(concise.lines().count(), 4);
+}
