@@ -67,20 +67,41 @@ fn print(text: &str) -> Result<(), Error> {
 }
 
 /// The job config: the file if given, then the flags on top.
+/// The name of a job config found by discovery.
+pub const DISCOVERED: &str = "t2a.toml";
+
+/// `t2a.toml` in the current folder or the nearest parent that has one.
+fn discover() -> Option<std::path::PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    here.ancestors()
+        .map(|dir| dir.join(DISCOVERED))
+        .find(|p| p.is_file())
+}
+
 pub fn job_config(
     config: Option<&std::path::Path>,
     source: Option<&str>,
     target: Option<&str>,
     rule_flags: &[String],
 ) -> Result<Config, Error> {
+    // Without --config, --source or --target: the job config of this folder or a
+    // parent (`t2a.toml`), as ruff and cargo find theirs.
+    let found = match (config, source, target) {
+        (None, None, None) => discover(),
+        _ => None,
+    };
+    let config = config.or(found.as_deref());
     let mut cfg = match config {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
     // A flag replaces the location; the config's credential variables and tuning stay.
     let place = |flag: &str, text: &str, old: Option<&EndpointConfig>| {
-        let location = Location::parse(text, None)
+        let (location, note) = Location::parse_flag(text)
             .map_err(|e| Error::usage(format!("invalid --{flag}: {e}"), None))?;
+        if let Some(note) = note {
+            let _ = writeln!(std::io::stderr(), "t2a: --{flag} {note}");
+        }
         Ok::<_, Error>(match old {
             Some(old) => EndpointConfig {
                 location,
@@ -193,11 +214,10 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
         })?),
         None => None,
     };
-    let job = args
-        .job
-        .config
-        .as_deref()
-        .and_then(|p| p.file_stem())
+    let job = cfg
+        .file
+        .as_ref()
+        .and_then(|f| f.path.file_stem())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sync".to_string());
     let opts = crate::sync::Options {

@@ -94,6 +94,19 @@ pub fn check_with_context<'a>(
         off,
     );
     report.attribute = cx.attribute.chosen().map(str::to_string);
+    let unresolved = report
+        .findings
+        .iter()
+        .filter(|f| f.rule.code == "T2A003")
+        .count();
+    // One side read as both, and most targets missing: the aggregate side was
+    // probably left out.
+    if pair.target.is_none() && report.mappings > 0 && unresolved * 2 > report.mappings {
+        report.hints.push(format!(
+            "{unresolved} of {} mappings target data elements that {} does not hold; with only --source it is the target too: was --target forgotten?",
+            report.mappings, pair.report_sides.0.location
+        ));
+    }
     crate::report::suppress::apply_ignores(&mut report, &config.ignores, config.file.as_ref());
     Ok((cx, report))
 }

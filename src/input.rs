@@ -185,7 +185,7 @@ pub fn load_pair(config: &Config) -> Result<Pair, Error> {
         Error::usage(
             "no source given",
             Some(
-                "pass --source URL|FILE, or a config with a [source] section (--config job.toml)"
+                "pass --source URL|FILE, or a config with a [source] section (--config job.toml, or a t2a.toml in this folder or a parent)"
                     .to_string(),
             ),
         )

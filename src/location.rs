@@ -35,12 +35,52 @@ impl Location {
         }
     }
 
+    /// As `parse`, for a location typed on the command line: a bare host name that is
+    /// no file here (`hmis.example.org`, `localhost:8080/dhis`) is read as a URL, and the
+    /// note says so.
+    pub fn parse_flag(text: &str) -> Result<(Self, Option<String>), String> {
+        if let Some(url) = bare_host(text).filter(|_| !Path::new(text).exists()) {
+            let note = format!("`{text}` is no file here: reading it as {url}");
+            return Ok((Location::Url(parse_url(&url)?), Some(note)));
+        }
+        Self::parse(text, None).map(|l| (l, None))
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Location::Url(_) => "url",
             Location::File(_) => "file",
         }
     }
+}
+
+/// `https://` + a text that looks like a host name with an optional port and path
+/// (`http://` for localhost), not like a file (`tracker.json`).
+fn bare_host(text: &str) -> Option<String> {
+    let (host_port, path) = text.split_once('/').unwrap_or((text, ""));
+    let host = host_port.split(':').next().unwrap_or("");
+    let port_ok = host_port
+        .split_once(':')
+        .is_none_or(|(_, p)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok =
+        |l: &&str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let localhost = host.eq_ignore_ascii_case("localhost");
+    let named = labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_alphabetic()));
+    let file_like = text.to_ascii_lowercase().ends_with(".json");
+    if !(localhost || named) || !port_ok || file_like || text.contains('\\') {
+        return None;
+    }
+    let scheme = if localhost { "http" } else { "https" };
+    Some(if path.is_empty() {
+        format!("{scheme}://{host_port}")
+    } else {
+        format!("{scheme}://{host_port}/{path}")
+    })
 }
 
 fn parse_url(text: &str) -> Result<Url, String> {
@@ -78,6 +118,36 @@ impl fmt::Display for Location {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_bare_host_name_on_the_command_line_is_read_as_a_url() {
+        let url = |t: &str| match Location::parse_flag(t) {
+            Ok((Location::Url(u), Some(_))) => Some(u.to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            url("hmis.example.org").as_deref(),
+            Some("https://hmis.example.org/")
+        );
+        assert_eq!(
+            url("hmis.example.org/dhis").as_deref(),
+            Some("https://hmis.example.org/dhis")
+        );
+        assert_eq!(
+            url("localhost:8080").as_deref(),
+            Some("http://localhost:8080/")
+        );
+        for file in [
+            "tracker.json",
+            "exports/hmis.json",
+            "snapshot",
+            "a.b.json",
+            "dir\\x.org",
+        ] {
+            assert_eq!(url(file), None, "{file}");
+        }
+    }
+
     use super::*;
 
     #[test]

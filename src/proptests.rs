@@ -68,6 +68,7 @@ fn keys_of(section: &str) -> &'static [&'static str] {
         "source" | "target" => ENDPOINT_KEYS,
         "mapping" => MAPPING_KEYS,
         "sync" => SYNC_KEYS,
+        "ignore" => crate::config::ignore::IGNORE_KEYS,
         _ => &[
             "stale-analytics",
             "unknown-data-element",

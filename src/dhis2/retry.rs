@@ -57,6 +57,8 @@ impl Policy {
 /// A fault worth another attempt for a request of this kind.
 pub fn transient(e: &RemoteError, repeat: Repeat) -> bool {
     match (e, repeat) {
+        // A host name that does not resolve is a typo far more often than a hiccup.
+        (RemoteError::Unreachable { reason, .. }, _) if unknown_host(reason) => false,
         (RemoteError::Unreachable { sent: false, .. }, _) => true,
         (_, Repeat::Unsent) => false,
         (RemoteError::Unreachable { .. } | RemoteError::Timeout { .. }, _) => true,
@@ -65,6 +67,17 @@ pub fn transient(e: &RemoteError, repeat: Repeat) -> bool {
         (RemoteError::BadResponse { .. }, _) => true,
         _ => false,
     }
+}
+
+fn unknown_host(reason: &str) -> bool {
+    [
+        "failed to lookup address",
+        "Name or service not known",
+        "No such host is known",
+        "nodename nor servname",
+    ]
+    .iter()
+    .any(|m| reason.contains(m))
 }
 
 /// What a client's retries were, for the run report.

@@ -290,6 +290,13 @@ pub fn render(report: &Report, opts: &HumanOptions, places: &[Option<Place>]) ->
     }
     let mut out = findings_at(report, opts, &mut Places::new(report, places));
     unused_ignores(report, opts, &mut out);
+    for hint in &report.hints {
+        let wrap = textwrap::Options::new(opts.width.max(40))
+            .initial_indent("help: ")
+            .subsequent_indent("      ");
+        out.push_str(&textwrap::fill(hint, wrap));
+        out.push_str("\n\n");
+    }
     summary(report, opts, &mut out);
     out
 }

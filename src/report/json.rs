@@ -19,6 +19,8 @@ struct Json<'a> {
     suppressed: super::suppress::Suppressed,
     #[serde(rename = "unusedIgnores", skip_serializing_if = "Vec::is_empty")]
     unused_ignores: Vec<Unused<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    hints: &'a [String],
 }
 
 fn is_zero(s: &super::suppress::Suppressed) -> bool {
@@ -90,6 +92,7 @@ pub fn render(report: &Report) -> String {
             })
             .collect(),
         suppressed: report.suppressed,
+        hints: &report.hints,
         unused_ignores: report
             .unused_ignores
             .iter()

@@ -32,6 +32,8 @@ pub struct Report {
     pub suppressed: suppress::Suppressed,
     /// `[[ignore]]` entries that matched nothing (warnings).
     pub unused_ignores: Vec<suppress::UnusedIgnore>,
+    /// Advice about the run as a whole (a target that seems to be missing).
+    pub hints: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,6 +75,7 @@ impl Report {
             attribute: None,
             suppressed: suppress::Suppressed::default(),
             unused_ignores: Vec::new(),
+            hints: Vec::new(),
         }
     }
 

@@ -224,3 +224,68 @@ fn a_baseline_reports_only_new_findings() {
     );
     assert_eq!(concise.lines().count(), 4);
 }
+
+#[test]
+fn with_only_a_source_that_lacks_the_targets_the_check_asks_for_the_target() {
+    let (_, json) = run(&["--source", "source.json", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        doc["hints"],
+        serde_json::json!([
+            "5 of 5 mappings target data elements that source.json does not hold; with only --source it is the target too: was --target forgotten?"
+        ])
+    );
+    // A pair with its target gives no such hint.
+    let (_, json) = run(&with(&PAIR, &["--format", "json"]));
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert!(doc.get("hints").is_none(), "{doc}");
+}
+
+#[test]
+fn a_bare_host_name_is_read_as_a_url_and_says_so() {
+    let out = t2a()
+        .args(["check", "--source", "hmis.invalid"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a remote that cannot be reached"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().next(),
+        Some("t2a: --source `hmis.invalid` is no file here: reading it as https://hmis.invalid")
+    );
+    assert!(
+        !err.contains("attempts"),
+        "an unknown host is not retried: {err}"
+    );
+}
+
+#[test]
+fn the_job_config_of_the_folder_or_a_parent_is_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pair = repo("tests/fixtures/output");
+    std::fs::write(
+        dir.path().join("t2a.toml"),
+        format!(
+            "[source]\nfile = {:?}\n[target]\nfile = {:?}\n",
+            pair.join("source.json"),
+            pair.join("target.json")
+        ),
+    )
+    .expect("write");
+    let below = dir.path().join("jobs/malaria");
+    std::fs::create_dir_all(&below).expect("mkdir");
+    let out = t2a()
+        .current_dir(&below)
+        .args(["check", "-q"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "check failed: 5 mappings checked, 4 errors, 1 warning, 0 notes\n"
+    );
+}
