@@ -2,6 +2,8 @@
 
 use std::io::{IsTerminal, Write};
 
+use clap::CommandFactory;
+
 use crate::check;
 use crate::cli::{
     CheckArgs, Cli, ColorChoice, Command, ExplainArgs, RulesArgs, SideArg, SnapshotArgs, SyncArgs,
@@ -51,6 +53,23 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Snapshot(args) => run_snapshot(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
+        Command::Completions(args) => {
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut crate::cli::Cli::command(), "t2a", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(crate::cli::Cli::command())
+                .render(&mut out)
+                .map_err(|error| Error::Write {
+                    path: "stdout".into(),
+                    error,
+                })?;
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
     }
 }
 

@@ -367,3 +367,23 @@ fn snapshot_of_a_file_keeps_what_the_checks_need() {
         .code(2);
     assert!(stderr(&err).contains("cannot write `/no/such/dir/x.json`"));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = t2a().args(["completions", shell]).assert().success();
+        let text = stdout(&out);
+        for word in [
+            "check",
+            "sync",
+            "snapshot",
+            "fail-on",
+            "skip-invalid",
+            "resume",
+        ] {
+            assert!(text.contains(word), "{shell} completes {word}");
+        }
+    }
+    let out = t2a().arg("man").assert().success();
+    insta::assert_snapshot!("man", stdout(&out));
+}
