@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Snapshot(args) => run_snapshot(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
+        Command::Init(args) => run_init(args),
         Command::Completions(args) => {
             let mut out = Vec::new();
             clap_complete::generate(args.shell, &mut crate::cli::Cli::command(), "t2a", &mut out);
@@ -208,6 +209,56 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
     } else {
         0
     })
+}
+
+fn run_init(args: crate::cli::InitArgs) -> Result<u8, Error> {
+    if args.job.config.is_some() {
+        return Err(Error::usage(
+            "`t2a init` writes a job config; it reads none",
+            Some("give the sides with --source and --target".to_string()),
+        ));
+    }
+    if args.job.source.is_none() {
+        return Err(Error::usage(
+            "`t2a init` needs the source (and the target, if it is another instance or file)",
+            Some("e.g. t2a init --source https://tracker.example.org --target https://hmis.example.org".to_string()),
+        ));
+    }
+    let to_stdout = args.out.as_os_str() == "-";
+    if !to_stdout && args.out.exists() && !args.force {
+        return Err(Error::usage(
+            format!("`{}` exists", args.out.display()),
+            Some("pass --force to replace it, or --out another file (\"-\" prints it)".to_string()),
+        ));
+    }
+    let cfg = job_config(
+        None,
+        args.job.source.as_deref(),
+        args.job.target.as_deref(),
+        &[],
+    )?;
+    let cfg = insecure(cfg, &args.job);
+    let pair = crate::input::load_pair(&cfg)?;
+    let today = jiff::ZonedDateTime::now().date().to_string();
+    let elsewhere = args
+        .out
+        .parent()
+        .is_some_and(|p| !p.as_os_str().is_empty() && p != std::path::Path::new("."));
+    let text = crate::init::write(&cfg, &pair, &today, elsewhere && !to_stdout);
+    if to_stdout {
+        print(&text)?;
+    } else {
+        std::fs::write(&args.out, &text).map_err(|error| Error::Write {
+            path: args.out.clone(),
+            error,
+        })?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "t2a init: wrote {}; check it with `t2a check`",
+            args.out.display()
+        );
+    }
+    Ok(0)
 }
 
 fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {

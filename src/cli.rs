@@ -46,10 +46,26 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the documentation of a rule
     Explain(ExplainArgs),
+    /// Write a commented job config from what the instances (or files) hold
+    Init(InitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the man page (roff)
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// Where to write the config ("-": standard output)
+    #[arg(long, value_name = "FILE", default_value = "t2a.toml")]
+    pub out: PathBuf,
+
+    /// Replace an existing file
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

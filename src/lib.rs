@@ -10,6 +10,7 @@ pub mod dhis2;
 pub mod diagnostic;
 pub mod error;
 pub mod idscheme;
+pub mod init;
 pub mod input;
 pub mod interrupt;
 pub mod job;

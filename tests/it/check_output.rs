@@ -289,3 +289,71 @@ fn the_job_config_of_the_folder_or_a_parent_is_found() {
         "check failed: 5 mappings checked, 4 errors, 1 warning, 0 notes\n"
     );
 }
+
+#[test]
+fn init_writes_a_config_that_checks_the_pair_it_was_written_from() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("jobs/malaria.toml");
+    std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
+    let status = t2a()
+        .current_dir(repo("tests/fixtures/output"))
+        .args([
+            "init",
+            "--source",
+            "source.json",
+            "--target",
+            "target.json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("init");
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let text = std::fs::read_to_string(&out).expect("written");
+    // The same findings as the pair checked directly.
+    let (_, direct) = run(&with(&PAIR, &["--format", "json"]));
+    let checked = t2a()
+        .args(["check", "--format", "json", "--config"])
+        .arg(&out)
+        .output()
+        .expect("check");
+    let codes = |t: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(t).expect("json");
+        v["diagnostics"]
+            .as_array()
+            .map(|d| d.iter().map(|d| d["code"].to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        codes(&String::from_utf8_lossy(&checked.stdout)),
+        codes(&direct)
+    );
+    // The file as written, with the day and the absolute paths made stable.
+    let pair_dir = repo("tests/fixtures/output");
+    let stable = text
+        .replace(&pair_dir.display().to_string(), "<pair>")
+        .lines()
+        .map(|l| {
+            if l.starts_with("# t2a job config, written") {
+                "# t2a job config, written by `t2a init` on <day> …"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("init", stable);
+    // It is not overwritten without --force.
+    let again = t2a()
+        .current_dir(repo("tests/fixtures/output"))
+        .args(["init", "--source", "source.json", "--out"])
+        .arg(&out)
+        .output()
+        .expect("init");
+    assert_eq!(again.status.code(), Some(2));
+}
