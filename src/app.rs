@@ -54,6 +54,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
         Command::Init(args) => run_init(args),
+        Command::Graph(args) => run_graph(args),
+        Command::Coverage(args) => run_coverage(args, &human),
+        Command::Diff(args) => run_diff(args),
         Command::Completions(args) => {
             let mut out = Vec::new();
             clap_complete::generate(args.shell, &mut crate::cli::Cli::command(), "t2a", &mut out);
@@ -193,6 +196,9 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
     if let Some(path) = &args.baseline {
         report::suppress::apply_baseline(&mut report, path)?;
     }
+    if let Some(previous) = &args.previous_target {
+        explain_renames(&cfg, &mut report, previous)?;
+    }
     let human = HumanOptions {
         quiet: args.quiet,
         statistics: args.statistics,
@@ -209,6 +215,79 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
     } else {
         0
     })
+}
+
+/// The job's world and its check, for the views.
+fn job_and_check<R>(
+    job: &crate::cli::JobArgs,
+    view: impl FnOnce(&crate::job::Job<'_>, &report::Report) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let cfg = job_config(
+        job.config.as_deref(),
+        job.source.as_deref(),
+        job.target.as_deref(),
+        &[],
+    )?;
+    let cfg = insecure(cfg, job);
+    let pair = crate::input::load_pair(&cfg)?;
+    let (cx, report) = check::check_with_context(&cfg, &pair)?;
+    view(&cx, &report)
+}
+
+fn run_graph(args: crate::cli::GraphArgs) -> Result<u8, Error> {
+    let text = job_and_check(&args.job, |cx, report| {
+        crate::views::graph::render(cx, report, args.format, args.focus.as_deref()).ok_or_else(
+            || {
+                Error::usage(
+                    format!(
+                        "`{}` names no mapped program indicator, data element or data set",
+                        args.focus.as_deref().unwrap_or("")
+                    ),
+                    Some("give the UID or code of an object the mapping reaches".to_string()),
+                )
+            },
+        )
+    })?;
+    print(&text)?;
+    Ok(0)
+}
+
+fn run_coverage(args: crate::cli::CoverageArgs, human: &HumanOptions) -> Result<u8, Error> {
+    let cells = job_and_check(&args.job, |cx, _| Ok(crate::views::coverage::cells(cx)))?;
+    print(&crate::views::coverage::render(
+        &cells,
+        args.format,
+        human.unicode,
+    ))?;
+    Ok(0)
+}
+
+fn run_diff(args: crate::cli::DiffArgs) -> Result<u8, Error> {
+    let side = |text: &str| -> Result<(crate::catalog::Catalog, crate::input::SideInfo), Error> {
+        let (location, note) = Location::parse_flag(text)
+            .map_err(|e| Error::usage(format!("invalid snapshot `{text}`: {e}"), None))?;
+        if let Some(note) = note {
+            let _ = writeln!(std::io::stderr(), "t2a: {note}");
+        }
+        let mut e = EndpointConfig::at(location);
+        e.tuning.allow_insecure_http = args.allow_insecure_http;
+        crate::input::load_target_side(&e)
+    };
+    let (old, old_info) = side(&args.old)?;
+    let (new, new_info) = side(&args.new)?;
+    let changes = crate::views::diff::changes(&old, &new);
+    match args.format {
+        TextFormat::Human => print(&crate::views::diff::human(
+            &changes,
+            &old_info.location,
+            &new_info.location,
+        ))?,
+        TextFormat::Json => {
+            let doc = serde_json::json!({"old": old_info, "new": new_info, "changes": changes});
+            print(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))?;
+        }
+    }
+    Ok(u8::from(!changes.is_empty()))
 }
 
 fn run_init(args: crate::cli::InitArgs) -> Result<u8, Error> {
@@ -312,6 +391,40 @@ fn run_sync(args: SyncArgs, human: HumanOptions) -> Result<u8, Error> {
 }
 
 /// `--allow-insecure-http` for both sides.
+/// `--previous-target`: an unknown data element or option combo code that an earlier
+/// snapshot of the target knew is explained as the rename it is.
+fn explain_renames(cfg: &Config, report: &mut report::Report, previous: &str) -> Result<(), Error> {
+    let (location, _) = Location::parse_flag(previous)
+        .map_err(|e| Error::usage(format!("invalid --previous-target: {e}"), None))?;
+    let mut e = EndpointConfig::at(location);
+    e.tuning.allow_insecure_http = cfg
+        .target
+        .as_ref()
+        .is_some_and(|t| t.tuning.allow_insecure_http);
+    let (old, _) = crate::input::load_target_side(&e)?;
+    let now = match &cfg.target {
+        Some(t) => crate::input::load_target_side(t)?.0,
+        None => return Ok(()),
+    };
+    let renames = crate::views::diff::renames(&old, &now);
+    for f in &mut report.findings {
+        let written = f.target.as_ref().and_then(|t| match f.rule.code {
+            "T2A003" => t.data_element.clone(),
+            "T2A004" => t.category_option_combo.clone(),
+            _ => None,
+        });
+        let Some(written) = written else { continue };
+        if let Some((uid, now)) = renames.get(&written) {
+            let said = format!("`{written}` was renamed `{now}` (same UID `{uid}`)");
+            f.hint = Some(match f.hint.take() {
+                Some(h) => format!("{said}; {h}"),
+                None => said,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn insecure(mut cfg: Config, args: &crate::cli::JobArgs) -> Config {
     if args.allow_insecure_http {
         for side in [&mut cfg.source, &mut cfg.target].into_iter().flatten() {

@@ -48,6 +48,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write a commented job config from what the instances (or files) hold
     Init(InitArgs),
+    /// Draw the mapping (PIs -> data elements -> data sets), defects marked
+    Graph(GraphArgs),
+    /// Every data element x option combo of the fed data sets, with the PIs feeding it
+    Coverage(CoverageArgs),
+    /// What changed between two snapshots of the target that mappings feel
+    Diff(DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -66,6 +72,46 @@ pub struct InitArgs {
     /// Replace an existing file
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = crate::views::graph::GraphFormat::Dot)]
+    pub format: crate::views::graph::GraphFormat,
+
+    /// Only the neighbourhood of one object: a PI, data element or data set (UID or code)
+    #[arg(long, value_name = "CODE|UID")]
+    pub focus: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = crate::views::coverage::CoverageFormat::Table)]
+    pub format: crate::views::coverage::CoverageFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot (metadata file or base URL; T2A_TARGET_* credentials)
+    pub old: String,
+    /// The later snapshot
+    pub new: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
+
+    /// Allow plain http:// to hosts other than this machine
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +177,10 @@ pub struct CheckArgs {
     /// Record today's findings in FILE (then `--baseline FILE` reports only new ones); exits 0
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<std::path::PathBuf>,
+
+    /// An earlier snapshot of the target: explains an unknown code as a rename
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub previous_target: Option<String>,
 }
 
 /// Text for people, or JSON (the formats of `sync` and `rules`).

@@ -240,6 +240,18 @@ fn load_indexed(side: Side, endpoint: &EndpointConfig, needs: Needs) -> Result<I
     Ok((catalog, loaded.info, loaded.remote))
 }
 
+/// One instance or file read as a target is read (for `diff` and `--previous-target`).
+pub fn load_target_side(endpoint: &EndpointConfig) -> Result<(Catalog, SideInfo), Error> {
+    if let Location::Url(url) = &endpoint.location {
+        refuse_insecure(Side::Target, url, endpoint.tuning.allow_insecure_http)?;
+    }
+    let needs = Needs {
+        source: false,
+        target: true,
+    };
+    load_indexed(Side::Target, endpoint, needs).map(|(c, info, _)| (c, info))
+}
+
 /// Both sides at once: each is read and indexed on its own thread.
 fn load_both(
     source: &EndpointConfig,

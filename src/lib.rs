@@ -26,3 +26,4 @@ pub mod suggest;
 pub mod sync;
 pub mod synth;
 pub mod timing;
+pub mod views;

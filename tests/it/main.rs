@@ -13,3 +13,4 @@ mod real;
 mod rule_fixtures;
 mod rule_pages;
 mod sync;
+mod views;
