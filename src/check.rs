@@ -108,6 +108,42 @@ pub fn check_with_context<'a>(
         ));
     }
     crate::report::suppress::apply_ignores(&mut report, &config.ignores, config.file.as_ref());
+    report.config = config.file.clone();
+    let s = &config.sync;
+    let spans = [
+        (
+            "sync.period_type",
+            s.period_type.as_ref().map(|p| p.span.clone()),
+        ),
+        ("sync.periods", s.periods.first().map(|p| p.span.clone())),
+        (
+            "mapping.attribute",
+            config.mapping.attribute.as_ref().map(|a| a.span.clone()),
+        ),
+    ];
+    report.config_spans = spans
+        .into_iter()
+        .filter_map(|(k, span)| Some((k, span?)))
+        .collect();
+    // The period type's span stands in for the periods when only those are given.
+    if !report
+        .config_spans
+        .iter()
+        .any(|(k, _)| *k == "sync.period_type")
+        && let Some(span) = s.periods.first().map(|p| p.span.clone())
+    {
+        report.config_spans.push(("sync.period_type", span));
+    }
+    let url = |e: Option<&crate::config::EndpointConfig>| match e.map(|e| &e.location) {
+        Some(crate::location::Location::Url(u)) => {
+            Some(u.as_str().trim_end_matches('/').to_string())
+        }
+        _ => None,
+    };
+    report.urls = [
+        url(config.source.as_ref()),
+        url(config.target.as_ref().or(config.source.as_ref())),
+    ];
     Ok((cx, report))
 }
 

@@ -87,6 +87,8 @@ pub struct Finding {
     pub group: Option<Group>,
     pub objects: Vec<ObjectRef>,
     pub target: Option<TargetRef>,
+    /// The job config key the finding is about (`sync.period_type`), when it is one.
+    pub config_key: Option<&'static str>,
 }
 
 impl Finding {
@@ -101,6 +103,7 @@ impl Finding {
             group: None,
             objects: Vec::new(),
             target: None,
+            config_key: None,
         }
     }
 

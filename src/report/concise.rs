@@ -14,6 +14,14 @@ pub fn prefix(report: &Report, place: Option<&Place>) -> String {
     }
 }
 
+/// Where a finding stands: its place in a file, else its API resource, else its input.
+pub fn locus(report: &Report, f: &Finding, place: Option<&Place>) -> String {
+    match (place, super::spans::resource(report, f)) {
+        (None, Some(url)) => url,
+        _ => prefix(report, place),
+    }
+}
+
 fn severity_word(f: &Finding) -> &'static str {
     match f.severity {
         Severity::Error => "",
@@ -27,7 +35,7 @@ pub fn render(report: &Report, places: &[Option<Place>]) -> String {
     for (f, place) in report.findings.iter().zip(places) {
         out.push_str(&format!(
             "{}: {} {}{}\n",
-            prefix(report, place.as_ref()),
+            locus(report, f, place.as_ref()),
             f.rule.code,
             severity_word(f),
             f.message.replace('\n', " ")

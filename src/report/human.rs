@@ -101,6 +101,7 @@ impl Diagnostic for Shown {
 /// The places of a report's findings, and the files' text to show around them.
 #[derive(Default)]
 pub struct Places<'a> {
+    report: Option<&'a Report>,
     by_finding: std::collections::HashMap<*const Finding, &'a Place>,
     files: std::collections::HashMap<std::path::PathBuf, Option<memmap2::Mmap>>,
 }
@@ -114,9 +115,15 @@ impl<'a> Places<'a> {
             .filter_map(|(f, p)| Some((f as *const Finding, p.as_ref()?)))
             .collect();
         Places {
+            report: Some(report),
             by_finding,
             files: Default::default(),
         }
+    }
+
+    /// The API resource of a finding's object over HTTP.
+    fn resource(&self, f: &Finding) -> Option<String> {
+        super::spans::resource(self.report?, f)
     }
 
     fn of(&self, f: &Finding) -> Option<&'a Place> {
@@ -242,6 +249,9 @@ fn shown(group: &[&Finding], common: Option<&str>, places: &mut Places<'_>) -> S
         (1, Some(p)) => places.snippet(p).map(|s| (s, p.field.label())),
         _ => None,
     };
+    if let (1, None, Some(url)) = (group.len(), &snippet, places.resource(f)) {
+        text.push_str(&format!("\n  at {url}"));
+    }
     Shown {
         severity: f.severity,
         text,

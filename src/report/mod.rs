@@ -34,6 +34,11 @@ pub struct Report {
     pub unused_ignores: Vec<suppress::UnusedIgnore>,
     /// Advice about the run as a whole (a target that seems to be missing).
     pub hints: Vec<String>,
+    /// The job config, and where its keys stand in it (for findings about the job).
+    pub config: Option<crate::config::ConfigSource>,
+    pub config_spans: Vec<(&'static str, std::ops::Range<usize>)>,
+    /// The sides' base URLs, to name the API resource of an object over HTTP.
+    pub urls: [Option<String>; 2],
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -76,6 +81,9 @@ impl Report {
             suppressed: suppress::Suppressed::default(),
             unused_ignores: Vec::new(),
             hints: Vec::new(),
+            config: None,
+            config_spans: Vec::new(),
+            urls: [None, None],
         }
     }
 

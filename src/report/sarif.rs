@@ -64,6 +64,9 @@ fn result(report: &Report, i: usize, place: Option<&Place>) -> Value {
         })
         .collect();
     let mut location = json!({ "logicalLocations": logical });
+    if let (None, Some(url)) = (place, super::spans::resource(report, f)) {
+        location["physicalLocation"] = json!({"artifactLocation": {"uri": url}});
+    }
     if let Some(p) = place {
         location["physicalLocation"] = json!({
             "artifactLocation": {"uri": p.file.to_string_lossy().replace('\\', "/")},

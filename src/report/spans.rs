@@ -29,6 +29,8 @@ pub enum Field {
     DataElementField,
     CategoryOptionCombo,
     AttributeOptionCombo,
+    /// A key of the job config (the finding is about the job).
+    Config,
 }
 
 impl Field {
@@ -40,6 +42,7 @@ impl Field {
             Field::DataElementField => "aggregateExportDataElement",
             Field::CategoryOptionCombo => "aggregateExportCategoryOptionCombo",
             Field::AttributeOptionCombo => "aggregateExportAttributeOptionCombo",
+            Field::Config => "the job's setting",
         }
     }
 
@@ -48,7 +51,7 @@ impl Field {
             Field::DataElementField => Some(b"aggregateExportDataElement"),
             Field::CategoryOptionCombo => Some(b"aggregateExportCategoryOptionCombo"),
             Field::AttributeOptionCombo => Some(b"aggregateExportAttributeOptionCombo"),
-            Field::Object | Field::MappingAttribute => None,
+            Field::Object | Field::MappingAttribute | Field::Config => None,
         }
     }
 }
@@ -158,6 +161,11 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
         let Some(first) = f.objects.first() else {
             continue;
         };
+        if f.config_key
+            .is_some_and(|k| config_span(report, k).is_some())
+        {
+            continue;
+        }
         let order = if SOURCE_KINDS.contains(&first.kind) {
             [0, 1]
         } else {
@@ -172,6 +180,7 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
                 .map(|((o, l), field)| (s, o, l, field))
         });
     }
+    config_places(report, &mut out);
     for (s, opened) in sides.iter().enumerate() {
         let Some(opened) = opened else { continue };
         let offsets: Vec<usize> = ranges
@@ -196,6 +205,50 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
         }
     }
     out
+}
+
+fn config_span<'r>(report: &'r super::Report, key: &str) -> Option<&'r std::ops::Range<usize>> {
+    report.config.as_ref()?;
+    report
+        .config_spans
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, s)| s)
+}
+
+/// Findings about the job stand at their key in the job config.
+fn config_places(report: &super::Report, out: &mut [Option<Place>]) {
+    let Some(config) = &report.config else { return };
+    let text = config.text.as_bytes();
+    for (i, f) in report.findings.iter().enumerate() {
+        let Some(span) = f.config_key.and_then(|k| config_span(report, k)) else {
+            continue;
+        };
+        let lines = lines_of(text, &[span.start]);
+        let (line, column) = lines.get(&span.start).copied().unwrap_or((1, 1));
+        out[i] = Some(Place {
+            file: config.path.clone(),
+            line,
+            column,
+            offset: span.start,
+            len: span.end.saturating_sub(span.start),
+            field: Field::Config,
+        });
+    }
+}
+
+/// The API resource of a finding's object when its side is an instance
+/// (`https://hmis.example.org/api/dataElements/UID`).
+pub fn resource(report: &super::Report, f: &crate::diagnostic::Finding) -> Option<String> {
+    let first = f.objects.first()?;
+    // An unknown org unit is one the source has and the target lacks.
+    let side = if SOURCE_KINDS.contains(&first.kind) || f.rule.code == "T2A012" {
+        0
+    } else {
+        1
+    };
+    let base = report.urls[side].as_ref()?;
+    Some(format!("{base}/api/{}s/{}", first.kind, first.id))
 }
 
 /// The offset of `inner`, a slice of `outer`, in `outer`.

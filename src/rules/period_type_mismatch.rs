@@ -113,8 +113,10 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             .objects(pis)
             .object(cx.de_ref(de))
             .objects(data_sets.iter().map(|&ds| cx.data_set_ref(ds)));
-            if let Some(ex) = exchange {
-                f = f.object(ex);
+            match exchange {
+                Some(ex) => f = f.object(ex),
+                // The job's own periods: the finding is about its config.
+                None => f.config_key = Some("sync.period_type"),
             }
             out.push(f.target(TargetRef {
                 data_element: Some(cx.mappings[ms[0]].de.clone()),

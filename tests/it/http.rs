@@ -341,3 +341,33 @@ fn snapshot_of_an_instance_checks_like_the_instance() {
     );
     assert_eq!(findings(&from_snapshots), findings(&from_files));
 }
+
+/// Over HTTP there is no file: each finding names the API resource of its object.
+#[test]
+fn over_http_findings_name_the_api_resource_of_their_object() {
+    let (source, target) = demo_pair(Version::V241);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = write_job(dir.path(), &source.url, &target.url, "");
+    let out = t2a()
+        .args(["check", "--format", "concise", "--config"])
+        .arg(&job)
+        .env("T2A_SOURCE_TOKEN", fake::TOKEN_V2)
+        .env("HMIS_PAT", fake::TOKEN_V2)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(&format!("{}/api/programIndicators/", source.url)),
+        "{text}"
+    );
+    let unknown_ou = text.lines().find(|l| l.contains("T2A012")).unwrap_or("");
+    // An unknown org unit is the source's: the target lacks it.
+    assert!(
+        unknown_ou.starts_with(&format!("{}/api/organisationUnits/", source.url)),
+        "{text}"
+    );
+    // The job's period type is a setting of the job config.
+    let t2a010 = text.lines().find(|l| l.contains("T2A010")).unwrap_or("");
+    assert!(t2a010.starts_with(&format!("{}:", job.display())), "{text}");
+}
