@@ -51,14 +51,15 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
                 ),
                 None => "set `mapping.attribute` to the UID of an attribute of the source (Maintenance > Other > Attribute), or leave it out to detect the attribute by its code DATA_ELEMENT_AGG".to_string(),
             };
-            out.push(
-                Finding::new(
-                    &RULE,
-                    format!("the configured mapping attribute {id} does not exist in the source"),
-                    help,
-                )
-                .object(ObjectRef::unnamed("attribute", id.clone())),
+            let mut f = Finding::new(
+                &RULE,
+                format!("the configured mapping attribute {id} does not exist in the source"),
+                help,
             )
+            .object(ObjectRef::unnamed("attribute", id.clone()));
+            // About the job's own setting: shown at `mapping.attribute` in its config.
+            f.config_key = Some("mapping.attribute");
+            out.push(f)
         }
         AttributeOutcome::Ambiguous { candidates } if det.export_field_carriers == 0 => {
             let list: Vec<String> = candidates

@@ -357,3 +357,28 @@ fn init_writes_a_config_that_checks_the_pair_it_was_written_from() {
         .expect("init");
     assert_eq!(again.status.code(), Some(2));
 }
+
+#[test]
+fn a_finding_about_the_job_points_into_its_config() {
+    let out = t2a()
+        .current_dir(repo(
+            "tests/fixtures/rules/mapping-attribute-missing/configured-missing",
+        ))
+        .args([
+            "check",
+            "--config",
+            "job.toml",
+            "--source",
+            "source.json",
+            "--target",
+            "target.json",
+            "--format",
+            "concise",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "job.toml:3:14: T2A001 the configured mapping attribute attrMissng1 does not exist in the source\n"
+    );
+}
