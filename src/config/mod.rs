@@ -48,6 +48,8 @@ pub struct EndpointConfig {
     pub password_env: Option<String>,
     /// HTTP tuning for an instance; defaults when unset.
     pub tuning: Tuning,
+    /// The DHIS2 version of a metadata file that does not say (version-aware rules).
+    pub dhis2_version: Option<crate::dhis2::Version>,
 }
 
 /// HTTP tuning of one instance.
@@ -78,6 +80,7 @@ impl EndpointConfig {
             username_env: None,
             password_env: None,
             tuning: Tuning::default(),
+            dhis2_version: None,
         }
     }
 }
@@ -228,6 +231,7 @@ pub(crate) const ENDPOINT_KEYS: &[&str] = &[
     "retry_backoff",
     "retry_deadline",
     "allow_insecure_http",
+    "dhis2_version",
 ];
 pub(crate) const MAPPING_KEYS: &[&str] = &[
     "attribute",
@@ -402,6 +406,21 @@ fn read_endpoint(
             .bool("allow_insecure_http", issues)
             .is_some_and(|b| b.value),
     };
+    let dhis2_version = t.string("dhis2_version", issues).and_then(|v| {
+        let parsed = crate::dhis2::Version::parse(&v.value);
+        if parsed.is_none() {
+            issues.push(
+                v.span,
+                format!(
+                    "`{side}.dhis2_version` \"{}\" is not a DHIS2 version",
+                    v.value
+                ),
+                "not a version",
+                Some("write it as DHIS2 does, e.g. \"2.41.4\" or \"2.43\"".into()),
+            );
+        }
+        parsed
+    });
     t.finish(issues);
     let location = match (url, file) {
         (Some(u), None) => {
@@ -442,6 +461,7 @@ fn read_endpoint(
             username_env,
             password_env,
             tuning,
+            dhis2_version,
         }),
         Err((span, message)) => {
             issues.push(span, message, "invalid location", None);

@@ -68,6 +68,27 @@ impl<'a> Job<'a> {
     }
 
     /// The program indicator of a mapping as a finding object.
+    /// The target's DHIS2 version: as its metadata says, else `target.dhis2_version`
+    /// (`source.dhis2_version` when one side is both). `None`: unknown, and
+    /// version-aware rules assume the latest.
+    pub fn target_version(&self) -> Option<crate::dhis2::Version> {
+        let t = self.target;
+        let said = t
+            .system
+            .as_ref()
+            .and_then(|s| s.version.as_deref())
+            .or_else(|| t.package.as_ref().and_then(|p| p.dhis2_version.as_deref()))
+            .and_then(crate::dhis2::Version::parse);
+        let configured = || {
+            self.config
+                .target
+                .as_ref()
+                .or(self.config.source.as_ref())
+                .and_then(|e| e.dhis2_version)
+        };
+        said.or_else(configured)
+    }
+
     pub fn pi_ref(&self, m: &Mapping) -> ObjectRef {
         ObjectRef::of(&self.source.program_indicators[m.pi])
     }

@@ -93,15 +93,24 @@ mod category_option_combo_not_in_combo;
 mod conflicting_period_types;
 mod data_element_not_in_data_set;
 mod duplicate_target;
+mod incomplete_disaggregation;
 mod mapping_attribute_misconfigured;
 mod mapping_attribute_missing;
 mod missing_category_option_combo;
+mod negative_or_zero_rejected;
+mod non_integer_export;
+mod not_aggregate_domain;
 mod period_type_mismatch;
 mod stale_analytics;
+mod target_without_code;
 mod unassigned_org_unit;
 mod unknown_category_option_combo;
 mod unknown_data_element;
 mod unknown_org_unit;
+mod unmapped_program_indicator;
+mod value_type_mismatch;
+mod version_note;
+mod zero_not_stored;
 
 /// Every implemented rule, in code order.
 pub static RULES: &[&Rule] = &[
@@ -118,6 +127,14 @@ pub static RULES: &[&Rule] = &[
     &conflicting_period_types::RULE,
     &unknown_org_unit::RULE,
     &unassigned_org_unit::RULE,
+    &value_type_mismatch::RULE,
+    &non_integer_export::RULE,
+    &negative_or_zero_rejected::RULE,
+    &zero_not_stored::RULE,
+    &not_aggregate_domain::RULE,
+    &target_without_code::RULE,
+    &incomplete_disaggregation::RULE,
+    &unmapped_program_indicator::RULE,
     &stale_analytics::RULE,
 ];
 

@@ -118,7 +118,7 @@ impl Decimal {
 }
 
 /// Whether a value type holds whole numbers.
-fn is_integer_type(value_type: Option<&str>) -> bool {
+pub fn is_integer_type(value_type: Option<&str>) -> bool {
     matches!(
         value_type,
         Some("INTEGER" | "INTEGER_POSITIVE" | "INTEGER_NEGATIVE" | "INTEGER_ZERO_OR_POSITIVE")

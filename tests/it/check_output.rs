@@ -105,7 +105,13 @@ fn sarif_is_sarif_2_1_0_with_rules_locations_and_fingerprints() {
     assert_eq!(run["tool"]["driver"]["name"], "t2a");
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     let results = run["results"].as_array().expect("results");
-    assert_eq!(results.len(), 5);
+    let (_, json) = super::check_output::run(&with(&PAIR, &["--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        Some(results.len()),
+        report["diagnostics"].as_array().map(Vec::len),
+        "one result per finding"
+    );
     for r in results {
         assert!(r["message"]["text"].is_string(), "{r}");
         let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
@@ -148,8 +154,8 @@ fn junit_has_a_case_per_rule_and_a_failure_per_finding() {
             Err(e) => panic!("not XML: {e}\n{text}"),
         }
     }
-    assert_eq!(cases, 14, "one per rule");
-    assert_eq!(failures, 4, "the errors; the warning is output");
+    assert_eq!(cases, t2a::rules::RULES.len(), "one per rule");
+    assert_eq!(failures, 4, "the errors; warnings and notes are output");
     insta::assert_snapshot!("junit", text);
 }
 
@@ -209,7 +215,8 @@ fn a_baseline_reports_only_new_findings() {
     assert_eq!(code, 0);
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&baseline).expect("baseline")).expect("json");
-    assert_eq!(recorded["findings"].as_array().map(Vec::len), Some(1));
+    let today = recorded["findings"].as_array().map_or(0, Vec::len);
+    assert!(today >= 1, "{recorded}");
     // Tomorrow the package breaks: only the new findings are reported.
     let (code, text) = run(&with(&PAIR, &["--baseline", &baseline_arg, "-q"]));
     assert_eq!(code, 1);
@@ -286,7 +293,7 @@ fn the_job_config_of_the_folder_or_a_parent_is_found() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "check failed: 5 mappings checked, 4 errors, 1 warning, 0 notes\n"
+        "check failed: 5 mappings checked, 4 errors, 2 warnings, 3 notes\n"
     );
 }
 
@@ -372,6 +379,8 @@ fn a_finding_about_the_job_points_into_its_config() {
             "source.json",
             "--target",
             "target.json",
+            "--rule",
+            "unmapped-program-indicator=off",
             "--format",
             "concise",
         ])

@@ -330,7 +330,7 @@ fn rules_and_explain() {
         .success();
     assert!(stdout(&out).contains("## Why is this bad?"));
     let out = t2a()
-        .args(["explain", "incomplete-disaggregation"])
+        .args(["explain", "exchange-mismatch"])
         .assert()
         .code(2);
     assert!(stderr(&out).contains("not implemented yet"));

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::require_real;
 use crate::support::fake::{self, Builder, FakeDhis2, Version};
-use crate::support::{check_json, repo, t2a};
+use crate::support::{repo, t2a};
 
 fn demo_pair(v: Version) -> (FakeDhis2, FakeDhis2) {
     let source = Builder::new(v)
@@ -55,15 +55,26 @@ fn run_json(cmd: &mut assert_cmd::Command) -> Value {
 
 #[test]
 fn demo_over_http_matches_files_on_every_version() {
-    let from_files = check_json(
+    // Version-aware rules differ by the version the fake plays; the transport does not.
+    let version_aware = [
+        "zero-not-stored=off".to_string(),
+        "non-integer-export=off".to_string(),
+    ];
+    let (_, from_files) = crate::support::check_report_with(
         Some(Path::new("snapshots/demo/job.toml")),
         "snapshots/demo/tracker.json",
         None,
+        &version_aware,
     );
     for v in Version::ALL {
         let (source, target) = demo_pair(v);
         let dir = tempfile::tempdir().expect("tempdir");
-        let job = write_job(dir.path(), &source.url, &target.url, "");
+        let job = write_job(
+            dir.path(),
+            &source.url,
+            &target.url,
+            "[rules]\nzero-not-stored = \"off\"\nnon-integer-export = \"off\"\n",
+        );
         let mut cmd = t2a();
         cmd.args(["check", "--format", "json", "--config"])
             .arg(&job);
@@ -124,10 +135,16 @@ fn tb_pair_over_http_matches_files() {
     let real = require_real!();
     let trk = real.join("tb_cs_agg/TB_CS_TRK_COMPLETE_2.41.json");
     let agg = real.join("tb_cs_agg/TB_AGG_COMPLETE_2.41.json");
-    let from_files = check_json(
+    // The fake reports its own patch version: the version-aware rules' words follow it.
+    let version_aware = [
+        "zero-not-stored=off".to_string(),
+        "non-integer-export=off".to_string(),
+    ];
+    let (_, from_files) = crate::support::check_report_with(
         None,
         &trk.display().to_string(),
         Some(&agg.display().to_string()),
+        &version_aware,
     );
     let source = Builder::new(Version::V241).metadata_file(&trk).start();
     let target = Builder::new(Version::V241).metadata_file(&agg).start();
@@ -141,6 +158,10 @@ fn tb_pair_over_http_matches_files() {
                 &source.url,
                 "--target",
                 &target.url,
+                "--rule",
+                "zero-not-stored=off",
+                "--rule",
+                "non-integer-export=off",
             ])
             .env("T2A_SOURCE_TOKEN", fake::TOKEN_V2)
             .env("T2A_TARGET_TOKEN", fake::TOKEN_V2),
@@ -329,15 +350,22 @@ fn snapshot_of_an_instance_checks_like_the_instance() {
     sorted.sort_unstable();
     assert_eq!(ids, sorted);
 
-    let from_snapshots = check_json(
+    // The snapshot records the fake's version; version-aware rules follow it.
+    let version_aware = [
+        "zero-not-stored=off".to_string(),
+        "non-integer-export=off".to_string(),
+    ];
+    let (_, from_snapshots) = crate::support::check_report_with(
         Some(Path::new("snapshots/demo/job.toml")),
         &snap_src.display().to_string(),
         Some(&snap_tgt.display().to_string()),
+        &version_aware,
     );
-    let from_files = check_json(
+    let (_, from_files) = crate::support::check_report_with(
         Some(Path::new("snapshots/demo/job.toml")),
         "snapshots/demo/tracker.json",
         None,
+        &version_aware,
     );
     assert_eq!(findings(&from_snapshots), findings(&from_files));
 }

@@ -101,10 +101,24 @@ fn tb_pair_reports_exactly_the_known_defects() {
             .iter()
             .any(|o| o["id"] == "gsb37G2FcaT")
     );
-    // Nothing else at error or warning level; org units are not checkable: one note.
+    // Nothing else at error or warning level but two data sets with uncoded objects.
     assert_eq!(r["summary"]["errors"], 38);
-    assert_eq!(r["summary"]["warnings"], 2);
-    assert_eq!(r["summary"]["notes"], 1);
+    assert_eq!(diagnostics(&r, "T2A020").len(), 2, "target-without-code");
+    assert_eq!(r["summary"]["warnings"], 4);
+    // Notes: org units are not checkable (one), 3 data elements drop zeros on 2.41,
+    // 4 are fed for part of their combo, 64 PIs in scope carry no mapping.
+    assert_eq!(diagnostics(&r, "T2A017").len(), 3, "zero-not-stored");
+    assert_eq!(
+        diagnostics(&r, "T2A021").len(),
+        4,
+        "incomplete-disaggregation"
+    );
+    assert_eq!(
+        diagnostics(&r, "T2A024").len(),
+        64,
+        "unmapped-program-indicator"
+    );
+    assert_eq!(r["summary"]["notes"], 72);
     assert_eq!(diagnostics(&r, "T2A012")[0]["severity"], "note");
 }
 

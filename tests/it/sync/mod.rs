@@ -583,8 +583,9 @@ fn analytics_can_be_run_first_or_judged_by_age() {
         "T2A025"
     );
     assert!(env.target.writes().is_empty());
-    // The check's summary counts the rule's warning.
-    assert_eq!(run.event("check").expect("check")["warnings"], 1);
+    // The check's summary counts the rule's warning, beside the fixture's other one
+    // (non-integer-export: "Malaria deaths" has no `decimals: 0` on a 2.41 target).
+    assert_eq!(run.event("check").expect("check")["warnings"], 2);
 
     // The rule is one of the registry: turned off, nothing is judged or refused.
     env.job("analytics_stale = \"refuse\"\n[rules]\nstale-analytics = \"off\"");
