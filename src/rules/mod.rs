@@ -93,10 +93,12 @@ mod category_option_combo_not_in_combo;
 mod conflicting_period_types;
 mod data_element_not_in_data_set;
 mod duplicate_target;
+mod expiry_window;
 mod incomplete_disaggregation;
 mod mapping_attribute_misconfigured;
 mod mapping_attribute_missing;
 mod missing_category_option_combo;
+mod mixed_id_schemes;
 mod negative_or_zero_rejected;
 mod non_integer_export;
 mod not_aggregate_domain;
@@ -132,8 +134,10 @@ pub static RULES: &[&Rule] = &[
     &negative_or_zero_rejected::RULE,
     &zero_not_stored::RULE,
     &not_aggregate_domain::RULE,
+    &mixed_id_schemes::RULE,
     &target_without_code::RULE,
     &incomplete_disaggregation::RULE,
+    &expiry_window::RULE,
     &unmapped_program_indicator::RULE,
     &stale_analytics::RULE,
 ];

@@ -73,7 +73,7 @@ impl Plan {
 }
 
 /// The periods of type `t` the request names.
-fn periods_of(t: PeriodType, req: &Request<'_>) -> Vec<Period> {
+pub(crate) fn periods_of(t: PeriodType, req: &Request<'_>) -> Vec<Period> {
     let mut out: Vec<Period> = Vec::new();
     if req.periods.is_empty() {
         if let Some(current) = Period::containing(t, req.as_of) {

@@ -132,4 +132,6 @@ rule_tests! {
     target_without_code => "target-without-code",
     incomplete_disaggregation => "incomplete-disaggregation",
     unmapped_program_indicator => "unmapped-program-indicator",
+    mixed_id_schemes => "mixed-id-schemes",
+    expiry_window => "expiry-window",
 }
