@@ -93,6 +93,7 @@ mod category_option_combo_not_in_combo;
 mod conflicting_period_types;
 mod data_element_not_in_data_set;
 mod duplicate_target;
+mod exchange_mismatch;
 mod expiry_window;
 mod incomplete_disaggregation;
 mod mapping_attribute_misconfigured;
@@ -138,6 +139,7 @@ pub static RULES: &[&Rule] = &[
     &target_without_code::RULE,
     &incomplete_disaggregation::RULE,
     &expiry_window::RULE,
+    &exchange_mismatch::RULE,
     &unmapped_program_indicator::RULE,
     &stale_analytics::RULE,
 ];

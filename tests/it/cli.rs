@@ -329,11 +329,11 @@ fn rules_and_explain() {
         .assert()
         .success();
     assert!(stdout(&out).contains("## Why is this bad?"));
-    let out = t2a()
-        .args(["explain", "exchange-mismatch"])
-        .assert()
-        .code(2);
-    assert!(stderr(&out).contains("not implemented yet"));
+    // A catalogued rule not implemented yet, while there is one.
+    if let Some(planned) = t2a::rules::planned().next() {
+        let out = t2a().args(["explain", planned.name]).assert().code(2);
+        assert!(stderr(&out).contains("not implemented yet"));
+    }
     let out = t2a().args(["explain", "duplicat-target"]).assert().code(2);
     assert!(stderr(&out).contains("did you mean `duplicate-target`?"));
 }

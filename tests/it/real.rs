@@ -101,8 +101,16 @@ fn tb_pair_reports_exactly_the_known_defects() {
             .iter()
             .any(|o| o["id"] == "gsb37G2FcaT")
     );
+    // The quarterly exchange sends 5 PIs whose codes the HMIS lacks: one finding.
+    let exchange = diagnostics(&r, "T2A023");
+    assert_eq!(exchange.len(), 1, "exchange-mismatch");
+    assert_eq!(
+        exchange[0]["objects"].as_array().map(Vec::len),
+        Some(6),
+        "the exchange and 5 PIs"
+    );
     // Nothing else at error or warning level but two data sets with uncoded objects.
-    assert_eq!(r["summary"]["errors"], 38);
+    assert_eq!(r["summary"]["errors"], 39);
     assert_eq!(diagnostics(&r, "T2A020").len(), 2, "target-without-code");
     assert_eq!(r["summary"]["warnings"], 4);
     // Notes: org units are not checkable (one), 3 data elements drop zeros on 2.41,

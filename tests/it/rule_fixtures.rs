@@ -134,4 +134,5 @@ rule_tests! {
     unmapped_program_indicator => "unmapped-program-indicator",
     mixed_id_schemes => "mixed-id-schemes",
     expiry_window => "expiry-window",
+    exchange_mismatch => "exchange-mismatch",
 }
