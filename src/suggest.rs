@@ -11,6 +11,8 @@ pub enum Closeness {
     Case,
     /// A few edits apart (Levenshtein distance, case-insensitive).
     Edits(usize),
+    /// The same words but one (`ANC_1ST_VISIT_OS` and `ANC_1ST_VISIT`).
+    Token,
 }
 
 impl fmt::Display for Closeness {
@@ -20,6 +22,7 @@ impl fmt::Display for Closeness {
             Closeness::Case => f.write_str("differs only in letter case"),
             Closeness::Edits(1) => f.write_str("1 character apart"),
             Closeness::Edits(n) => write!(f, "{n} characters apart"),
+            Closeness::Token => f.write_str("one word apart"),
         }
     }
 }
@@ -74,12 +77,42 @@ impl<'a> Written<'a> {
         {
             return Some(Closeness::Case);
         }
-        if self.chars.abs_diff(candidate.chars().count()) > self.limit {
-            return None;
+        if self.chars.abs_diff(candidate.chars().count()) <= self.limit {
+            let d = strsim::levenshtein(&self.lower, &candidate.to_lowercase());
+            if d <= self.limit {
+                return Some(Closeness::Edits(d));
+            }
         }
-        let d = strsim::levenshtein(&self.lower, &candidate.to_lowercase());
-        (d <= self.limit).then_some(Closeness::Edits(d))
+        one_word_apart(&self.lower, &candidate.to_lowercase()).then_some(Closeness::Token)
     }
+}
+
+/// The words of a code: `ANC_1ST_VISIT` -> `anc`, `1st`, `visit`.
+fn words(s: &str) -> Vec<&str> {
+    s.split(['_', '-', ' ', '.', '/'])
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether one code is the other with one word more, and they share two words at
+/// least (a single shared word says too little to suggest).
+fn one_word_apart(a: &str, b: &str) -> bool {
+    let (wa, wb) = (words(a), words(b));
+    let (long, short) = if wa.len() > wb.len() {
+        (wa, wb)
+    } else {
+        (wb, wa)
+    };
+    if long.len() != short.len() + 1 || short.len() < 2 {
+        return false;
+    }
+    (0..long.len()).any(|skip| {
+        long.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, w)| w)
+            .eq(short.iter())
+    })
 }
 
 /// How close `candidate` is to `written`, if close enough to suggest.
@@ -156,6 +189,21 @@ mod tests {
                 ("TB_COHORT_PBC_RIF_S", Closeness::Edits(2)),
             ]
         );
+    }
+
+    #[test]
+    fn a_code_with_one_word_more_or_less_is_near() {
+        assert_eq!(
+            closeness("MAL_CASES_CONFIRMED", "MAL_CASES"),
+            Some(Closeness::Token)
+        );
+        assert_eq!(
+            closeness("ANC_VISIT", "ANC_1ST_VISIT"),
+            Some(Closeness::Token)
+        );
+        // One shared word is not enough; two words more is not one word apart.
+        assert_eq!(closeness("MAL_CONFIRMED", "MAL"), None);
+        assert_eq!(closeness("MAL_CASES_NEW_CONFIRMED", "MAL_CASES"), None);
     }
 
     #[test]

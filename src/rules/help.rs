@@ -19,6 +19,22 @@ pub fn unresolved_hints<T: Identifiable>(
     kind: &str,
     scheme_key: &str,
 ) -> Vec<String> {
+    unresolved_hints_for(objects, scheme, value, kind, scheme_key, None, None)
+}
+
+/// As `unresolved_hints`, near misses limited to `among` (the objects that would be
+/// right, such as the option combos of the data element's combo) when given, and
+/// equally near ones ranked by how alike their names are to `context` (the program
+/// indicator's name).
+pub fn unresolved_hints_for<T: Identifiable>(
+    objects: &Collection<T>,
+    scheme: &IdScheme,
+    value: &str,
+    kind: &str,
+    scheme_key: &str,
+    among: Option<&[usize]>,
+    context: Option<&str>,
+) -> Vec<String> {
     let mut hints = Vec::new();
     for (other, i) in objects.other_schemes(scheme, value) {
         let o = &objects[i];
@@ -39,7 +55,31 @@ pub fn unresolved_hints<T: Identifiable>(
         ));
     }
     if hints.is_empty() {
-        let close = near_misses(value, objects.keys(scheme), MAX_SUGGESTIONS);
+        let keys: Vec<&str> = match among {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|&i| match scheme {
+                    IdScheme::Code => objects[i].code(),
+                    IdScheme::Uid => Some(objects[i].id()),
+                    IdScheme::Attribute(_) => None,
+                })
+                .collect(),
+            None => objects.keys(scheme).collect(),
+        };
+        let mut close = near_misses(value, keys, MAX_SUGGESTIONS * 3);
+        if let Some(context) = context {
+            let like = |c: &str| {
+                let name = objects.resolve(scheme, c).map_or("", |i| objects[i].name());
+                strsim::jaro_winkler(&context.to_lowercase(), &name.to_lowercase())
+            };
+            // Stable: the same closeness, the more alike name first.
+            close.sort_by(|a, b| {
+                a.closeness
+                    .cmp(&b.closeness)
+                    .then(like(b.candidate).total_cmp(&like(a.candidate)))
+            });
+        }
+        close.truncate(MAX_SUGGESTIONS);
         if !close.is_empty() {
             let list: Vec<String> = close
                 .iter()

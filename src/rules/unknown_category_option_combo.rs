@@ -1,7 +1,9 @@
-use super::help::unresolved_hints;
+use super::help::unresolved_hints_for;
 use crate::diagnostic::Finding;
+use crate::idscheme::IdScheme;
 use crate::job::Combo;
 use crate::job::Job;
+use crate::model::Identifiable;
 
 declare_rule! {
     /// ## What it does
@@ -38,13 +40,43 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
         .filter(|m| m.target_coc == Combo::Unknown)
         .map(|m| {
             let coc = m.coc.as_deref().unwrap_or("");
-            let hints = unresolved_hints(
-                &target.category_option_combos,
-                scheme,
-                coc,
-                "category option combo",
-                "category_option_combo_id_scheme",
-            );
+            // The option combos that would be right: those of the data element's combo.
+            let right: Option<Vec<usize>> = m.target_de.map(|de| {
+                t_combos(target, de)
+            });
+            let uncoded: Vec<usize> = match (scheme, &right) {
+                (IdScheme::Code, Some(r)) => r
+                    .iter()
+                    .copied()
+                    .filter(|&c| target.category_option_combos[c].code().is_none())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let hints = if uncoded.is_empty() {
+                unresolved_hints_for(
+                    &target.category_option_combos,
+                    scheme,
+                    coc,
+                    "category option combo",
+                    "category_option_combo_id_scheme",
+                    right.as_deref(),
+                    Some(cx.source.program_indicators[m.pi].name()),
+                )
+            } else {
+                // Look-alike codes of other combos would mislead: these have none.
+                let names: Vec<String> = uncoded
+                    .iter()
+                    .map(|&c| {
+                        let o = &target.category_option_combos[c];
+                        format!("\"{}\" ({})", o.name(), o.id())
+                    })
+                    .collect();
+                vec![format!(
+                    "the option combos of data element `{}` have no code, so `{coc}` cannot match them: {}; give them codes, or use `category_option_combo_id_scheme = \"UID\"`",
+                    m.de,
+                    names.join(", ")
+                )]
+            };
             let mut f = Finding::new(
                 &RULE,
                 format!(
@@ -65,4 +97,17 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             f.target(m.target_ref())
         })
         .collect()
+}
+
+/// The option combos of a data element's (data set element) combos, default excluded.
+fn t_combos(t: &crate::catalog::Catalog, de: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = t
+        .effective_combos(de)
+        .into_iter()
+        .filter(|&c| !t.is_default_combo(c))
+        .flat_map(|c| t.combo_cocs(c).to_vec())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

@@ -1,4 +1,4 @@
-use super::help::unresolved_hints;
+use super::help::unresolved_hints_for;
 use crate::diagnostic::{Finding, ObjectRef};
 use crate::idscheme::IdScheme;
 use crate::job::Job;
@@ -44,12 +44,14 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
 fn finding(cx: &Job<'_>, m: &Mapping) -> Finding {
     let scheme = &cx.config.mapping.data_element_id_scheme;
     let target = cx.target;
-    let mut hints = unresolved_hints(
+    let mut hints = unresolved_hints_for(
         &target.data_elements,
         scheme,
         &m.de,
         "data element",
         "data_element_id_scheme",
+        None,
+        Some(cx.source.program_indicators[m.pi].name()),
     );
     let mut objects = vec![cx.pi_ref(m)];
     let field = match m.de_field {
@@ -70,6 +72,8 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Finding {
         scheme_noun(scheme)
     );
     if let Some((old, new)) = renamed(cx, m) {
+        // A rename proven by the UID says it all; look-alike codes would only distract.
+        hints.clear();
         hints.insert(
             0,
             format!(
