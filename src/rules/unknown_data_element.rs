@@ -34,11 +34,64 @@ declare_rule! {
 }
 
 fn check(cx: &Job<'_>) -> Vec<Finding> {
-    cx.mappings
+    let mut out: Vec<Finding> = cx
+        .mappings
         .iter()
         .filter(|m| m.target_de.is_none())
         .map(|m| finding(cx, m))
-        .collect()
+        .collect();
+    if cx.config.mapping.data_element_id_scheme == IdScheme::Code {
+        bulk_renames(cx, &mut out);
+    }
+    out
+}
+
+/// Unknown codes that a renaming of the target explains together: said in each of
+/// their findings, and once as a whole.
+fn bulk_renames(cx: &Job<'_>, out: &mut Vec<Finding>) {
+    let mut unknown: Vec<&str> = cx
+        .mappings
+        .iter()
+        .filter(|m| m.target_de.is_none())
+        .map(|m| m.de.as_str())
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if unknown.len() < 2 {
+        return;
+    }
+    let codes = cx.target.data_elements.iter().filter_map(|d| d.code());
+    for sub in super::bulk_rename::substitutions(&unknown, codes) {
+        let pairs: Vec<String> = sub
+            .pairs
+            .iter()
+            .map(|(u, c)| format!("`{u}` → `{c}`"))
+            .collect();
+        for f in out.iter_mut() {
+            let written = f.target.as_ref().and_then(|t| t.data_element.as_deref());
+            if let Some((_, to)) = sub.pairs.iter().find(|(u, _)| Some(u.as_str()) == written) {
+                let said = format!(
+                    "the target seems renamed {} ({} codes): `{to}`",
+                    sub.pattern(),
+                    sub.pairs.len()
+                );
+                f.hint = Some(match f.hint.take() {
+                    Some(h) => format!("{said}; {h}"),
+                    None => said,
+                });
+            }
+        }
+        out.push(Finding::note(
+            &RULE,
+            format!(
+                "{} unknown codes match target codes under one renaming, {}: {}",
+                sub.pairs.len(),
+                sub.pattern(),
+                pairs.join(", ")
+            ),
+            "rename them together in the program indicators' mapping attribute, once the new codes are confirmed as the same data elements",
+        ));
+    }
 }
 
 fn finding(cx: &Job<'_>, m: &Mapping) -> Finding {
