@@ -57,6 +57,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Graph(args) => run_graph(args),
         Command::Coverage(args) => run_coverage(args, &human),
         Command::Diff(args) => run_diff(args),
+        Command::Fix(args) => run_fix(args),
+        Command::Mapping(crate::cli::MappingCommand::Export(args)) => run_mapping_export(args),
+        Command::Mapping(crate::cli::MappingCommand::Apply(args)) => run_mapping_apply(args),
         Command::Completions(args) => {
             let mut out = Vec::new();
             clap_complete::generate(args.shell, &mut crate::cli::Cli::command(), "t2a", &mut out);
@@ -232,6 +235,107 @@ fn job_and_check<R>(
     let pair = crate::input::load_pair(&cfg)?;
     let (cx, report) = check::check_with_context(&cfg, &pair)?;
     view(&cx, &report)
+}
+
+/// The job's world with its pair, for the commands that write changes.
+fn with_pair<R>(
+    job: &crate::cli::JobArgs,
+    then: impl FnOnce(
+        &Config,
+        &crate::input::Pair,
+        &crate::job::Job<'_>,
+        &report::Report,
+    ) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let cfg = job_config(
+        job.config.as_deref(),
+        job.source.as_deref(),
+        job.target.as_deref(),
+        &[],
+    )?;
+    let cfg = insecure(cfg, job);
+    let pair = crate::input::load_pair(&cfg)?;
+    let (cx, report) = check::check_with_context(&cfg, &pair)?;
+    then(&cfg, &pair, &cx, &report)
+}
+
+/// List the changes, then write them as a metadata file of the affected PIs.
+fn write_changes(
+    cfg: &Config,
+    pair: &crate::input::Pair,
+    changes: &[crate::mapping::change::Change],
+    out: &std::path::Path,
+    what: &str,
+) -> Result<u8, Error> {
+    let mut err = std::io::stderr();
+    if changes.is_empty() {
+        let _ = writeln!(err, "t2a: {what}: nothing to change");
+        return Ok(0);
+    }
+    let _ = writeln!(
+        err,
+        "t2a: {what}: {}",
+        crate::rules::help::plural(changes.len(), "change", "changes")
+    );
+    for c in changes {
+        let _ = writeln!(err, "  {}", c.line());
+    }
+    let Some(source) = cfg.source.as_ref() else {
+        return Ok(0);
+    };
+    let mut ids: Vec<String> = changes
+        .iter()
+        .map(|c| c.program_indicator.clone())
+        .collect();
+    ids.dedup();
+    let objects =
+        crate::mapping::objects::read(&source.location, pair.source_remote.as_ref(), &ids)?;
+    let doc = crate::mapping::objects::changed(&objects, changes);
+    std::fs::write(
+        out,
+        serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n",
+    )
+    .map_err(|error| Error::Write {
+        path: out.to_path_buf(),
+        error,
+    })?;
+    let _ = writeln!(
+        err,
+        "t2a: {what}: wrote {} to {}; import it with the Import/Export app (metadata, strategy UPDATE), then check again",
+        crate::rules::help::plural(objects.len(), "program indicator", "program indicators"),
+        out.display()
+    );
+    Ok(0)
+}
+
+fn run_fix(args: crate::cli::FixArgs) -> Result<u8, Error> {
+    with_pair(&args.job, |cfg, pair, cx, _| {
+        let changes = crate::mapping::fix::fixes(cx, args.unsafe_fixes);
+        write_changes(cfg, pair, &changes, &args.out, "fix")
+    })
+}
+
+fn run_mapping_export(args: crate::cli::MappingExportArgs) -> Result<u8, Error> {
+    let text = with_pair(&args.job, |_, _, cx, report| {
+        let rows = crate::mapping::sheet::rows(cx, report);
+        Ok(crate::mapping::export::render(&rows, args.format))
+    })?;
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|error| Error::Write {
+            path: path.clone(),
+            error,
+        })?,
+        None => print(&text)?,
+    }
+    Ok(0)
+}
+
+fn run_mapping_apply(args: crate::cli::MappingApplyArgs) -> Result<u8, Error> {
+    let rows = crate::mapping::sheet::read(&args.sheet)?;
+    with_pair(&args.job, |cfg, pair, cx, _| {
+        let changes = crate::mapping::sheet::changes(cx, &rows)?;
+        write_changes(cfg, pair, &changes, &args.out, "mapping apply")
+    })
 }
 
 fn run_graph(args: crate::cli::GraphArgs) -> Result<u8, Error> {

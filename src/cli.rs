@@ -54,6 +54,11 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// What changed between two snapshots of the target that mappings feel
     Diff(DiffArgs),
+    /// Write the changes that resolve findings as a metadata file of the affected PIs
+    Fix(FixArgs),
+    /// The mappings as a sheet: export it, or apply an edited one
+    #[command(subcommand)]
+    Mapping(MappingCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -112,6 +117,55 @@ pub struct DiffArgs {
     /// Allow plain http:// to hosts other than this machine
     #[arg(long)]
     pub allow_insecure_http: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// Also the renamings several unknown codes share (a pattern, not proof)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// The metadata file to write (for the Import/Export app)
+    #[arg(long, value_name = "FILE", default_value = "t2a-fixes.json")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// One row per program indicator in scope: the mapping, what it resolves to, the findings
+    Export(MappingExportArgs),
+    /// Turn an edited sheet into a metadata file of the changed PIs
+    Apply(MappingApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MappingExportArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// Sheet format
+    #[arg(long, value_enum, default_value_t = crate::mapping::export::SheetFormat::Csv)]
+    pub format: crate::mapping::export::SheetFormat,
+
+    /// Write to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MappingApplyArgs {
+    /// The edited sheet (CSV or JSON, as exported)
+    pub sheet: PathBuf,
+
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// The metadata file to write (for the Import/Export app)
+    #[arg(long, value_name = "FILE", default_value = "t2a-mapping-changes.json")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

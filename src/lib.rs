@@ -15,6 +15,7 @@ pub mod input;
 pub mod interrupt;
 pub mod job;
 pub mod location;
+pub mod mapping;
 pub mod model;
 pub mod period;
 #[cfg(test)]

@@ -63,6 +63,11 @@ pub struct Located {
 }
 
 impl Located {
+    /// The byte range of object `id` (its whole JSON object).
+    pub fn object(&self, id: &str) -> Option<(usize, usize)> {
+        self.range(id, Field::Object)
+    }
+
     /// The byte range of `field` of object `id`.
     fn range(&self, id: &str, field: Field) -> Option<(usize, usize)> {
         self.places.get(&(id.to_string(), field)).copied()

@@ -89,7 +89,7 @@ macro_rules! declare_rule {
 }
 
 mod attribute_option_combo;
-mod bulk_rename;
+pub mod bulk_rename;
 mod category_option_combo_not_in_combo;
 mod conflicting_period_types;
 mod data_element_not_in_data_set;

@@ -8,6 +8,7 @@ mod check_output;
 mod cli;
 mod demo;
 mod http;
+mod mapping;
 mod national;
 mod real;
 mod rule_fixtures;
