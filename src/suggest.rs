@@ -46,6 +46,10 @@ struct Written<'a> {
     lower: String,
     chars: usize,
     limit: usize,
+    /// The code with one of its words left out (when two or more words remain).
+    minus_one: Vec<String>,
+    /// Where a word could be put in: 0, each separator, the end (two words or more).
+    gaps: Vec<usize>,
 }
 
 impl<'a> Written<'a> {
@@ -58,7 +62,43 @@ impl<'a> Written<'a> {
             lower: raw.to_lowercase(),
             chars,
             limit: (chars / 5).clamp(1, 3),
+            minus_one: minus_one(raw),
+            gaps: gaps(raw),
         }
+    }
+
+    /// `candidate` is this code with one word more or less (letter case aside).
+    fn one_word_apart(&self, candidate: &str) -> bool {
+        if candidate.len() < self.raw.len() {
+            return self
+                .minus_one
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(candidate));
+        }
+        let (raw, n) = (self.raw, candidate.len());
+        self.gaps.iter().any(|&p| {
+            let (prefix, suffix) = raw.split_at(p);
+            let Some(mid) = n
+                .checked_sub(suffix.len())
+                .filter(|&end| end > p)
+                .and_then(|end| candidate.get(p..end))
+            else {
+                return false;
+            };
+            let fits = candidate
+                .get(..p)
+                .is_some_and(|c| c.eq_ignore_ascii_case(prefix))
+                && candidate
+                    .get(n - suffix.len()..)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(suffix));
+            // The word put in, with its separator on the side that joins it.
+            let word = if p == 0 {
+                mid.strip_suffix(is_separator)
+            } else {
+                mid.strip_prefix(is_separator)
+            };
+            fits && word.is_some_and(|w| !w.is_empty() && !w.contains(is_separator))
+        })
     }
 
     fn closeness(&self, candidate: &str) -> Option<Closeness> {
@@ -83,36 +123,59 @@ impl<'a> Written<'a> {
                 return Some(Closeness::Edits(d));
             }
         }
-        one_word_apart(&self.lower, &candidate.to_lowercase()).then_some(Closeness::Token)
+        // One word more or less: one separator more or less (counted without a copy),
+        // and the first or the last word shared.
+        let seps = |s: &str| s.bytes().filter(|b| SEPARATORS.contains(b)).count();
+        if seps(self.raw).abs_diff(seps(candidate)) != 1 {
+            return None;
+        }
+        self.one_word_apart(candidate).then_some(Closeness::Token)
     }
 }
 
-/// The words of a code: `ANC_1ST_VISIT` -> `anc`, `1st`, `visit`.
-fn words(s: &str) -> Vec<&str> {
-    s.split(['_', '-', ' ', '.', '/'])
-        .filter(|w| !w.is_empty())
+const SEPARATORS: &[u8] = b"_- ./";
+
+fn is_separator(c: char) -> bool {
+    matches!(c, '_' | '-' | ' ' | '.' | '/')
+}
+
+/// A code with each of its words left out in turn, when two words or more remain.
+fn minus_one(raw: &str) -> Vec<String> {
+    let words: Vec<&str> = raw.split(is_separator).collect();
+    if words.len() < 3 || words.iter().any(|w| w.is_empty()) {
+        return Vec::new();
+    }
+    let sep = raw
+        .chars()
+        .find(|&c| is_separator(c))
+        .map_or("_".to_string(), |c| c.to_string());
+    (0..words.len())
+        .map(|skip| {
+            words
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, w)| *w)
+                .collect::<Vec<_>>()
+                .join(&sep)
+        })
         .collect()
 }
 
-/// Whether one code is the other with one word more, and they share two words at
-/// least (a single shared word says too little to suggest).
-fn one_word_apart(a: &str, b: &str) -> bool {
-    let (wa, wb) = (words(a), words(b));
-    let (long, short) = if wa.len() > wb.len() {
-        (wa, wb)
-    } else {
-        (wb, wa)
-    };
-    if long.len() != short.len() + 1 || short.len() < 2 {
-        return false;
+/// Where a word could be put into a code of two words or more.
+fn gaps(raw: &str) -> Vec<usize> {
+    let seps: Vec<usize> = raw
+        .char_indices()
+        .filter(|(_, c)| is_separator(*c))
+        .map(|(i, _)| i)
+        .collect();
+    if seps.is_empty() {
+        return Vec::new();
     }
-    (0..long.len()).any(|skip| {
-        long.iter()
-            .enumerate()
-            .filter(|(i, _)| *i != skip)
-            .map(|(_, w)| w)
-            .eq(short.iter())
-    })
+    let mut out = vec![0];
+    out.extend(seps);
+    out.push(raw.len());
+    out
 }
 
 /// How close `candidate` is to `written`, if close enough to suggest.

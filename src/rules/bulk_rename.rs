@@ -46,16 +46,33 @@ fn join(ws: &[&str], leading: bool) -> String {
 /// counts for a substitution only with one target code under it.
 pub fn substitutions<'a>(
     unknown: &[&'a str],
-    codes: impl Iterator<Item = &'a str> + Clone,
+    codes: impl Iterator<Item = &'a str>,
 ) -> Vec<Substitution> {
+    // The target codes by their first word and by their last two: a substitution keeps
+    // one of them, so only those are compared (20k codes at national scale).
+    let split: Vec<(&str, Vec<&str>)> = codes.map(|c| (c, words(c))).collect();
+    let mut by_head: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    let mut by_tail: std::collections::HashMap<(&str, &str), Vec<usize>> = Default::default();
+    for (i, (_, w)) in split.iter().enumerate() {
+        by_head.entry(w[0]).or_default().push(i);
+        if let [.., a, b] = w.as_slice() {
+            by_tail.entry((*a, *b)).or_default().push(i);
+        }
+    }
     // (at_end, from, to) -> pairs
     let mut found: BTreeMap<(bool, String, String), Vec<(String, String)>> = BTreeMap::new();
     for &u in unknown {
         let wu = words(u);
+        let mut candidates: Vec<usize> = by_head.get(wu[0]).cloned().unwrap_or_default();
+        if let [.., a, b] = wu.as_slice() {
+            candidates.extend(by_tail.get(&(*a, *b)).into_iter().flatten());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut mine: BTreeMap<(bool, String, String), Vec<String>> = BTreeMap::new();
-        for c in codes.clone() {
-            let wc = words(c);
-            let head = wu.iter().zip(&wc).take_while(|(a, b)| a == b).count();
+        for &ci in &candidates {
+            let (c, wc) = (split[ci].0, &split[ci].1);
+            let head = wu.iter().zip(wc).take_while(|(a, b)| a == b).count();
             let tail = wu
                 .iter()
                 .rev()

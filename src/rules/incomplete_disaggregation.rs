@@ -29,15 +29,16 @@ declare_rule! {
 fn check(cx: &Job<'_>) -> Vec<Finding> {
     let t = cx.target;
     let mut out = Vec::new();
-    for de in cx.graph.data_elements() {
-        let ms = cx.graph.mappings_of(de);
-        let fed: Vec<usize> = ms
-            .iter()
-            .filter_map(|&mi| match cx.mappings[mi].target_coc {
-                Combo::Found(c) => Some(c),
-                _ => None,
-            })
-            .collect();
+    // One pass over the mappings: the option combos each data element is fed for.
+    let mut by_de: std::collections::BTreeMap<usize, (Vec<usize>, Vec<usize>)> = Default::default();
+    for (mi, m) in cx.mappings.iter().enumerate() {
+        if let (Some(de), Combo::Found(c)) = (m.target_de, m.target_coc) {
+            let (fed, ms) = by_de.entry(de).or_default();
+            fed.push(c);
+            ms.push(mi);
+        }
+    }
+    for (de, (fed, ms)) in by_de {
         for combo in t.effective_combos(de) {
             if t.is_default_combo(combo) {
                 continue;
