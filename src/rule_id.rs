@@ -112,6 +112,31 @@ catalogue! {
     EXCHANGE_MISMATCH = "T2A023" "exchange-mismatch" Error;
     UNMAPPED_PROGRAM_INDICATOR = "T2A024" "unmapped-program-indicator" Note;
     STALE_ANALYTICS = "T2A025" "stale-analytics" Warning;
+    // Reserved by rules.md for the expression and record-source issues: a job may set
+    // their levels already.
+    TOLERATED_TRAILING_TEXT = "T2A026" "tolerated-trailing-text" Warning;
+    DISAGGREGATION_MAPPING_INVALID = "T2A027" "disaggregation-mapping-invalid" Error;
+    DISAGGREGATION_COMBO_MISMATCH = "T2A028" "disaggregation-combo-mismatch" Error;
+    INVALID_EXPRESSION = "T2A030" "invalid-expression" Error;
+    UNKNOWN_REFERENCE = "T2A031" "unknown-reference" Error;
+    WRONG_ANALYTICS_TYPE_ITEM = "T2A032" "wrong-analytics-type-item" Error;
+    AGGREGATION_TYPE_MISMATCH = "T2A033" "aggregation-type-mismatch" Error;
+    EVENT_TYPE_COUNTS_ENROLLMENTS = "T2A034" "event-type-counts-enrollments" Note;
+    CUMULATIVE_BOUNDARY = "T2A035" "cumulative-boundary" Warning;
+    ORG_UNIT_FIELD_INVALID = "T2A036" "org-unit-field-invalid" Error;
+    DUPLICATE_DISAGGREGATION = "T2A037" "duplicate-disaggregation" Error;
+    INCONSISTENT_DISAGGREGATION = "T2A038" "inconsistent-disaggregation" Warning;
+    STAGE_VALUE_SEMANTICS = "T2A039" "stage-value-semantics" Note;
+    UNKNOWN_REFERENCE_VALUE = "T2A040" "unknown-reference-value" Error;
+    UNKNOWN_SOURCE_FIELD = "T2A041" "unknown-source-field" Error;
+    UNMAPPED_LOCATION = "T2A042" "unmapped-location" Error;
+    OVERLAPPING_DISAGGREGATION = "T2A043" "overlapping-disaggregation" Error;
+    CATEGORY_OPTION_NOT_COVERED = "T2A044" "category-option-not-covered" Warning;
+    RECORDS_NOT_AGGREGATED = "T2A045" "records-not-aggregated" Warning;
+    RECORD_PERIOD_TYPE_MISMATCH = "T2A046" "record-period-type-mismatch" Error;
+    RESTRICTED_SOURCE_VISIBILITY = "T2A047" "restricted-source-visibility" Warning;
+    DISCARDED_CASES_COUNTED = "T2A048" "discarded-cases-counted" Warning;
+    DUPLICATE_RECORDS = "T2A049" "duplicate-records" Error;
 }
 
 /// A rule of the catalogue by name or code (case-insensitive code), or the closest name.
