@@ -225,16 +225,7 @@ fn job_and_check<R>(
     job: &crate::cli::JobArgs,
     view: impl FnOnce(&crate::job::Job<'_>, &report::Report) -> Result<R, Error>,
 ) -> Result<R, Error> {
-    let cfg = job_config(
-        job.config.as_deref(),
-        job.source.as_deref(),
-        job.target.as_deref(),
-        &[],
-    )?;
-    let cfg = insecure(cfg, job);
-    let pair = crate::input::load_pair(&cfg)?;
-    let (cx, report) = check::check_with_context(&cfg, &pair)?;
-    view(&cx, &report)
+    with_pair(job, |_, _, cx, report| view(cx, report))
 }
 
 /// The job's world with its pair, for the commands that write changes.

@@ -95,6 +95,20 @@ impl MappingGraph {
         v
     }
 
+    /// Every data set a mapped data element is in (the data sets the job feeds), sorted.
+    pub fn fed_data_sets(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .graph
+            .nodes()
+            .filter_map(|n| match n {
+                Node::DataSet(ds) => Some(ds),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// The data sets holding a mapped data element, sorted.
     pub fn data_sets_of(&self, de: usize) -> Vec<usize> {
         let mut v: Vec<usize> = self

@@ -89,6 +89,20 @@ impl<'a> Job<'a> {
         said.or_else(configured)
     }
 
+    /// The data element values of the mappings that resolve to no target data element,
+    /// each once, sorted.
+    pub fn unknown_data_element_codes(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .mappings
+            .iter()
+            .filter(|m| m.target_de.is_none())
+            .map(|m| m.de.as_str())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     pub fn pi_ref(&self, m: &Mapping) -> ObjectRef {
         ObjectRef::of(&self.source.program_indicators[m.pi])
     }

@@ -111,14 +111,7 @@ pub fn fixes(cx: &Job<'_>, unsafe_fixes: bool) -> Vec<Change> {
     }
     if unsafe_fixes && code(&m_cfg.data_element_id_scheme) {
         let fixed: Vec<String> = out.iter().map(|c| c.program_indicator.clone()).collect();
-        let mut unknown: Vec<&str> = cx
-            .mappings
-            .iter()
-            .filter(|m| m.target_de.is_none())
-            .map(|m| m.de.as_str())
-            .collect();
-        unknown.sort_unstable();
-        unknown.dedup();
+        let unknown = cx.unknown_data_element_codes();
         let codes = cx.target.data_elements.iter().filter_map(|d| d.code());
         for sub in crate::rules::bulk_rename::substitutions(&unknown, codes) {
             for m in cx.mappings.iter().filter(|m| m.target_de.is_none()) {

@@ -36,14 +36,7 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
     if !de_code && !coc_code {
         return Vec::new();
     }
-    let mut sets: Vec<usize> = cx
-        .graph
-        .data_elements()
-        .into_iter()
-        .flat_map(|de| cx.graph.data_sets_of(de))
-        .collect();
-    sets.sort_unstable();
-    sets.dedup();
+    let sets = cx.graph.fed_data_sets();
     let mut out = Vec::new();
     for ds in sets {
         let set = &t.data_sets[ds];

@@ -49,14 +49,7 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
 /// Unknown codes that a renaming of the target explains together: said in each of
 /// their findings, and once as a whole.
 fn bulk_renames(cx: &Job<'_>, out: &mut Vec<Finding>) {
-    let mut unknown: Vec<&str> = cx
-        .mappings
-        .iter()
-        .filter(|m| m.target_de.is_none())
-        .map(|m| m.de.as_str())
-        .collect();
-    unknown.sort_unstable();
-    unknown.dedup();
+    let unknown = cx.unknown_data_element_codes();
     if unknown.len() < 2 {
         return;
     }

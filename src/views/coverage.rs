@@ -32,14 +32,7 @@ fn code_or_name<T: Identifiable>(o: &T) -> String {
 /// The cells, by data set (by name), data element (by code) and option combo.
 pub fn cells(cx: &Job<'_>) -> Vec<Cell> {
     let (s, t) = (cx.source, cx.target);
-    let mut sets: Vec<usize> = cx
-        .graph
-        .data_elements()
-        .into_iter()
-        .flat_map(|de| cx.graph.data_sets_of(de))
-        .collect();
-    sets.sort_unstable();
-    sets.dedup();
+    let mut sets = cx.graph.fed_data_sets();
     sets.sort_by_key(|&ds| t.data_sets[ds].name().to_string());
     let mut out = Vec::new();
     for ds in sets {
