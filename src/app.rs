@@ -257,6 +257,7 @@ fn write_changes(
     changes: &[crate::mapping::change::Change],
     out: &std::path::Path,
     what: &str,
+    apply: bool,
 ) -> Result<u8, Error> {
     let mut err = std::io::stderr();
     if changes.is_empty() {
@@ -290,19 +291,56 @@ fn write_changes(
         path: out.to_path_buf(),
         error,
     })?;
+    let pis = crate::rules::help::plural(objects.len(), "program indicator", "program indicators");
+    if !apply {
+        let _ = writeln!(
+            err,
+            "t2a: {what}: wrote {pis} to {}; import it with the Import/Export app (metadata, strategy UPDATE), or pass --apply; then check again",
+            out.display()
+        );
+        return Ok(0);
+    }
+    let Some(remote) = pair.source_remote.as_ref() else {
+        return Err(Error::usage(
+            format!(
+                "--apply writes to the source instance, but the source is a file; {} holds the changes",
+                out.display()
+            ),
+            Some(
+                "import the file with the Import/Export app, or give the source as a URL"
+                    .to_string(),
+            ),
+        ));
+    };
+    let checked = crate::dhis2::metadata_import::import(&remote.client, &doc, true)?;
+    if checked.status == "ERROR" || !checked.errors.is_empty() {
+        let _ = writeln!(
+            err,
+            "t2a: {what}: the source's validation refused the changes; nothing was written:"
+        );
+        for e in &checked.errors {
+            let _ = writeln!(err, "  {e}");
+        }
+        return Ok(1);
+    }
+    let done = crate::dhis2::metadata_import::import(&remote.client, &doc, false)?;
     let _ = writeln!(
         err,
-        "t2a: {what}: wrote {} to {}; import it with the Import/Export app (metadata, strategy UPDATE), then check again",
-        crate::rules::help::plural(objects.len(), "program indicator", "program indicators"),
-        out.display()
+        "t2a: {what}: the source updated {} ({}); check again",
+        crate::rules::help::plural(
+            done.stats.updated as usize,
+            "program indicator",
+            "program indicators"
+        ),
+        done.status
     );
-    Ok(0)
+    Ok(u8::from(done.status == "ERROR"))
 }
 
 fn run_fix(args: crate::cli::FixArgs) -> Result<u8, Error> {
     with_pair(&args.job, |cfg, pair, cx, _| {
         let changes = crate::mapping::fix::fixes(cx, args.unsafe_fixes);
-        write_changes(cfg, pair, &changes, &args.out, "fix")
+        write_changes(cfg, pair, &changes, &args.out, "fix", args.apply)
     })
 }
 
@@ -325,7 +363,7 @@ fn run_mapping_apply(args: crate::cli::MappingApplyArgs) -> Result<u8, Error> {
     let rows = crate::mapping::sheet::read(&args.sheet)?;
     with_pair(&args.job, |cfg, pair, cx, _| {
         let changes = crate::mapping::sheet::changes(cx, &rows)?;
-        write_changes(cfg, pair, &changes, &args.out, "mapping apply")
+        write_changes(cfg, pair, &changes, &args.out, "mapping apply", args.apply)
     })
 }
 

@@ -128,6 +128,10 @@ pub struct FixArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
+    /// Send the changes to the source instance (a validation run first; all or nothing)
+    #[arg(long)]
+    pub apply: bool,
+
     /// The metadata file to write (for the Import/Export app)
     #[arg(long, value_name = "FILE", default_value = "t2a-fixes.json")]
     pub out: PathBuf,
@@ -159,6 +163,10 @@ pub struct MappingExportArgs {
 pub struct MappingApplyArgs {
     /// The edited sheet (CSV or JSON, as exported)
     pub sheet: PathBuf,
+
+    /// Send the changes to the source instance (a validation run first; all or nothing)
+    #[arg(long)]
+    pub apply: bool,
 
     #[command(flatten)]
     pub job: JobArgs,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod import;
 mod limit;
 pub mod metadata;
+pub mod metadata_import;
 pub mod pool;
 pub mod retry;
 pub mod rows;

@@ -186,3 +186,80 @@ fn fix_writes_the_safe_fixes_and_the_check_then_passes_them() {
     let (_, again) = run(d, &["fix", "--config", "job.toml"]);
     assert_eq!(again, "t2a: fix: nothing to change\n");
 }
+
+/// `--apply` sends the fixes to the source instance after a validation run; the next
+/// check over HTTP no longer has the finding.
+#[test]
+fn fix_apply_updates_the_source_instance_and_the_next_check_is_clean_of_it() {
+    use crate::support::fake::{self, Builder, Version};
+    for v in [Version::V236, Version::V241, Version::V243] {
+        let source = Builder::new(v)
+            .metadata_file(&repo("snapshots/demo/tracker.json"))
+            .start();
+        let target = Builder::new(v)
+            .metadata_file(&repo("snapshots/demo/hmis.json"))
+            .start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let creds = |cmd: &mut assert_cmd::Command| {
+            for side in ["SOURCE", "TARGET"] {
+                cmd.env(format!("T2A_{side}_USERNAME"), fake::USER)
+                    .env(format!("T2A_{side}_PASSWORD"), fake::PASSWORD);
+            }
+        };
+        let mut cmd = t2a();
+        cmd.current_dir(dir.path()).args([
+            "fix",
+            "--apply",
+            "--source",
+            &source.url,
+            "--target",
+            &target.url,
+        ]);
+        creds(&mut cmd);
+        let out = cmd.output().expect("fix");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{v:?}: {err}");
+        assert!(
+            err.contains("the source updated 1 program indicator (OK)"),
+            "{v:?}: {err}"
+        );
+        // A validation run, then the import.
+        let posts: Vec<String> = source
+            .writes()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/api/metadata"))
+            .map(|r| r.query)
+            .collect();
+        assert_eq!(posts.len(), 2, "{v:?}: {posts:?}");
+        assert!(posts[0].contains("importMode=VALIDATE") && posts[1].contains("importMode=COMMIT"));
+        let stored = source.shared.store.read().expect("store").collections["programIndicators"]
+            .iter()
+            .find(|p| p["id"] == "QjVDZRucq2z")
+            .cloned()
+            .expect("the PI");
+        assert_eq!(
+            stored["aggregateExportCategoryOptionCombo"], "AGE_LT_1Y",
+            "{v:?}"
+        );
+        let mut check = t2a();
+        check.args([
+            "check",
+            "--format",
+            "json",
+            "--source",
+            &source.url,
+            "--target",
+            &target.url,
+        ]);
+        creds(&mut check);
+        let out = check.output().expect("check");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let codes: Vec<&str> = report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        assert!(!codes.contains(&"T2A004"), "{v:?}: {codes:?}");
+    }
+}

@@ -12,6 +12,7 @@ pub mod datavalues;
 pub mod datavalues243;
 pub mod fields;
 pub mod filter;
+mod metadata_import;
 pub mod periods;
 mod store;
 
@@ -650,6 +651,7 @@ fn route(
             datavalues::complete(s, path_version, body)
         }
         (Method::POST, "messageConversations", []) => datavalues::message(s, body),
+        (Method::POST, "metadata", []) => metadata_import::import(s, &params, body),
         (Method::GET, "me", []) => json_response(StatusCode::OK, &me(s.version)),
         (Method::GET, collection, []) => {
             let store = s.store.read().expect("store");
