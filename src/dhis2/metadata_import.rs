@@ -1,6 +1,9 @@
 //! `POST /api/metadata`: writing changed program indicators back to the source, a
-//! validation run first. The answer is an ImportReport, bare up to 2.37 and wrapped in
-//! a WebMessage (`response`) from 2.38; validation errors come with 409.
+//! validation run (`importMode=VALIDATE`; `dryRun` is read by no version 2.36-2.43 and
+//! would import) first. The answer is an ImportReport, bare and HTTP 200 even with
+//! errors up to 2.37, the `response` of a WebMessage from 2.38 (409 on errors): the
+//! report's own `status` decides. Strategy UPDATE replaces whole objects, so what is
+//! sent are full objects (`fields=:owner`).
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -1,7 +1,9 @@
 //! `POST /api/metadata` with `importStrategy=UPDATE`: each object replaces the one of
-//! its id (an unknown id is an error report, and with `atomicMode=ALL` nothing is
-//! written); `importMode=VALIDATE` (or `dryRun=true`) checks only. The ImportReport is
-//! bare up to 2.37 and the `response` of a WebMessage from 2.38; errors answer 409.
+//! its id (an unknown id is error E5001, and with `atomicMode=ALL` nothing is written,
+//! every count `ignored`); `importMode=VALIDATE` checks only. `dryRun` is read by no
+//! version (2.36-2.43 `DefaultMetadataImportService.getParamsFromMap`): it imports.
+//! Up to 2.37 the ImportReport is bare and HTTP 200 even with errors; from 2.38 it is
+//! the `response` of a WebMessage, 409 with WebMessage status WARNING on errors.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,8 +12,7 @@ use serde_json::{Value, json};
 use super::{Shared, Version, json_response, param};
 
 pub fn import(s: &Shared, params: &[(String, String)], body: &[u8]) -> Response {
-    let validate =
-        param(params, "importMode") == Some("VALIDATE") || param(params, "dryRun") == Some("true");
+    let validate = param(params, "importMode") == Some("VALIDATE");
     let doc: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -46,7 +47,9 @@ pub fn import(s: &Shared, params: &[(String, String)], body: &[u8]) -> Response 
                     None => {
                         ignored += 1;
                         reports.push(json!({"klass": klass, "index": index, "uid": id,
-                            "errorReports": [{"message": format!("Object `{id}` does not exist and cannot be updated"), "mainKlass": klass, "errorCode": "E5001", "errorProperties": [id]}]}));
+                            "errorReports": [{"message": format!("No matching object for reference. Identifier was UID, and object was PI [{id}] (ProgramIndicator)."),
+                                "mainKlass": klass, "mainId": id, "errorCode": "E5001", "errorProperty": "id",
+                                "errorProperties": ["UID", format!("PI [{id}] (ProgramIndicator)")]}]}));
                     }
                 }
             }
@@ -72,20 +75,20 @@ pub fn import(s: &Shared, params: &[(String, String)], body: &[u8]) -> Response 
         "stats": {"created": 0, "updated": updated, "deleted": 0, "ignored": ignored, "total": updated + ignored},
         "typeReports": type_reports,
     });
+    if s.version < Version::V238 {
+        return json_response(StatusCode::OK, &report);
+    }
     let status = if failed {
         StatusCode::CONFLICT
     } else {
         StatusCode::OK
     };
-    if s.version < Version::V238 {
-        return json_response(status, &report);
-    }
     json_response(
         status,
         &json!({
             "httpStatus": if failed { "Conflict" } else { "OK" },
             "httpStatusCode": status.as_u16(),
-            "status": if failed { "ERROR" } else { "OK" },
+            "status": if failed { "WARNING" } else { "OK" },
             "message": if failed { "One or more errors occurred, please see full details in import report." } else { "Import was successful." },
             "response": report,
         }),
