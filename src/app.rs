@@ -185,7 +185,9 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
         &args.rules,
     )?;
     let cfg = insecure(cfg, &args.job);
-    let mut report = check::check(&cfg)?;
+    let pair = crate::input::load_pair(&cfg)?;
+    let (cx, mut report) = check::check_with_context(&cfg, &pair)?;
+    let fixes = args.fix.then(|| crate::mapping::fix::fixes(&cx, false));
     if let Some(path) = &args.write_baseline {
         let n = report::suppress::write_baseline(&report, path)?;
         let _ = writeln!(
@@ -213,6 +215,10 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
     };
     let text = crate::timing::phase("render", || report::render(&report, args.format, &human));
     print(&text)?;
+    if let Some(fixes) = &fixes {
+        let out = std::path::Path::new("t2a-fixes.json");
+        write_changes(&cfg, &pair, fixes, out, "fix", false)?;
+    }
     Ok(if report.fails(human.fail_on) && !args.exit_zero {
         EXIT_FINDINGS
     } else {

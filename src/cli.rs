@@ -243,6 +243,10 @@ pub struct CheckArgs {
     /// An earlier snapshot of the target: explains an unknown code as a rename
     #[arg(long, value_name = "SNAPSHOT")]
     pub previous_target: Option<String>,
+
+    /// Also write the safe fixes of the findings to t2a-fixes.json (as `t2a fix`)
+    #[arg(long)]
+    pub fix: bool,
 }
 
 /// Text for people, or JSON (the formats of `sync` and `rules`).

@@ -263,3 +263,27 @@ fn fix_apply_updates_the_source_instance_and_the_next_check_is_clean_of_it() {
         assert!(!codes.contains(&"T2A004"), "{v:?}: {codes:?}");
     }
 }
+
+#[test]
+fn check_fix_reports_and_writes_the_same_fixes_as_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    for f in ["tracker.json", "hmis.json", "job.toml"] {
+        std::fs::copy(repo("snapshots/demo").join(f), d.join(f)).expect("copy");
+    }
+    let out = t2a()
+        .current_dir(d)
+        .args(["check", "--config", "job.toml", "--fix", "-q"])
+        .output()
+        .expect("check --fix");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the findings still fail the check"
+    );
+    let with_check = read(&d.join("t2a-fixes.json"));
+    std::fs::remove_file(d.join("t2a-fixes.json")).expect("remove");
+    let (code, _) = run(d, &["fix", "--config", "job.toml"]);
+    assert_eq!(code, 0);
+    assert_eq!(with_check, read(&d.join("t2a-fixes.json")));
+}
