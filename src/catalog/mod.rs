@@ -11,9 +11,9 @@ use std::sync::OnceLock;
 use fixedbitset::FixedBitSet;
 
 use crate::model::{
-    AggregateDataExchange, Attribute, CategoryCombo, CategoryOptionCombo, DataElement, DataSet,
-    Metadata, OrganisationUnit, PackageInfo, Program, ProgramIndicator, ProgramIndicatorGroup,
-    SystemInfo,
+    AggregateDataExchange, Attribute, Category, CategoryCombo, CategoryOption, CategoryOptionCombo,
+    DataElement, DataSet, Metadata, OrganisationUnit, PackageInfo, Program, ProgramIndicator,
+    ProgramIndicatorGroup, SystemInfo,
 };
 
 /// Where a data element sits: a data set, and the category combo override of its
@@ -36,6 +36,8 @@ pub struct Catalog {
     pub exchanges: Collection<AggregateDataExchange>,
     pub data_elements: Collection<DataElement>,
     pub category_combos: Collection<CategoryCombo>,
+    pub categories: Collection<Category>,
+    pub category_options: Collection<CategoryOption>,
     pub category_option_combos: Collection<CategoryOptionCombo>,
     pub data_sets: Collection<DataSet>,
     pub organisation_units: Collection<OrganisationUnit>,
@@ -65,6 +67,8 @@ impl Catalog {
             aggregate_data_exchanges,
             data_elements,
             category_combos,
+            categories,
+            category_options,
             category_option_combos,
             data_sets,
             organisation_units,
@@ -85,6 +89,8 @@ impl Catalog {
                             Collection::new(program_indicators),
                             Collection::new(program_indicator_groups),
                             Collection::new(aggregate_data_exchanges),
+                            Collection::new(categories),
+                            Collection::new(category_options),
                         )
                     },
                     || {
@@ -97,8 +103,15 @@ impl Catalog {
                 )
             },
         );
-        let (attributes, programs, program_indicators, program_indicator_groups, exchanges) =
-            source_side;
+        let (
+            attributes,
+            programs,
+            program_indicators,
+            program_indicator_groups,
+            exchanges,
+            categories,
+            category_options,
+        ) = source_side;
         let (data_elements, category_combos, category_option_combos) = target_side;
         let mut c = Catalog {
             system,
@@ -110,6 +123,8 @@ impl Catalog {
             exchanges,
             data_elements,
             category_combos,
+            categories,
+            category_options,
             category_option_combos,
             data_sets,
             organisation_units,

@@ -32,6 +32,7 @@ const ATTRIBUTE_VALUES: &str = "attributeValues[attribute[id],value]";
 
 pub const PI_FIELDS: &str = "id,name,shortName,code,program[id],analyticsType,expression,filter,decimals,aggregationType,\
 aggregateExportCategoryOptionCombo,aggregateExportAttributeOptionCombo,aggregateExportDataElement,\
+categoryCombo[id],attributeCombo[id],categoryMappingIds,\
 attributeValues[attribute[id],value],programIndicatorGroups[id]";
 
 const EXCHANGE_FIELDS: &str = "id,name,code,\
@@ -177,7 +178,22 @@ pub fn fetch_metadata(
     let de_fields = format!(
         "id,name,shortName,code,valueType,domainType,aggregationType,zeroIsSignificant,categoryCombo[id],optionSet[id],{ATTRIBUTE_VALUES}"
     );
-    let coc_fields = format!("id,name,code,categoryCombo[id],{ATTRIBUTE_VALUES}");
+    // Aggregate data exchanges exist from 2.39 on.
+    let exchanges = needs.source && version.is_none_or(|v| v.at_least(39));
+    // 2.42 disaggregated PIs export the source's option combos: the source's category
+    // model is read to know which.
+    let disaggregation = needs.source && version.is_none_or(|v| v.at_least(42));
+    let coc_fields = if disaggregation {
+        format!("id,name,code,categoryCombo[id],categoryOptions[id],{ATTRIBUTE_VALUES}")
+    } else {
+        format!("id,name,code,categoryCombo[id],{ATTRIBUTE_VALUES}")
+    };
+    let program_fields = if disaggregation {
+        "id,name,code,programType,organisationUnits[id],\
+         categoryMappings[id,categoryId,mappingName,optionMappings[optionId,filter]]"
+    } else {
+        "id,name,code,programType,organisationUnits[id]"
+    };
     let ou_fields = format!("id,name,code,path,level,{ATTRIBUTE_VALUES}");
     // The source reads only aggregate data elements: to recognise renamed targets.
     let de_filters: Vec<String> = if needs.target {
@@ -185,8 +201,6 @@ pub fn fetch_metadata(
     } else {
         vec!["domainType:eq:AGGREGATE".to_string()]
     };
-    // Aggregate data exchanges exist from 2.39 on.
-    let exchanges = needs.source && version.is_none_or(|v| v.at_least(39));
 
     let (de_fields, coc_fields, ou_fields, de_filters) =
         (&de_fields, &coc_fields, &ou_fields, &de_filters);
@@ -194,6 +208,7 @@ pub fn fetch_metadata(
         let c = client;
         let src = needs.source;
         let tgt = needs.target;
+        let combos_too = tgt || disaggregation;
         let attributes = s.spawn(move || {
             src.then(|| {
                 fetch_collection(
@@ -206,15 +221,8 @@ pub fn fetch_metadata(
             .transpose()
         });
         let programs = s.spawn(move || {
-            src.then(|| {
-                fetch_collection(
-                    c,
-                    "programs",
-                    "id,name,code,programType,organisationUnits[id]",
-                    &[],
-                )
-            })
-            .transpose()
+            src.then(|| fetch_collection(c, "programs", program_fields, &[]))
+                .transpose()
         });
         let pis = s.spawn(move || {
             src.then(|| fetch_collection(c, "programIndicators", PI_FIELDS, &[]))
@@ -245,18 +253,37 @@ pub fn fetch_metadata(
         let des =
             s.spawn(move || fetch_collection(c, "dataElements", de_fields, de_filters).map(Some));
         let combos = s.spawn(move || {
-            tgt.then(|| {
-                fetch_collection(
-                    c,
-                    "categoryCombos",
-                    "id,name,code,dataDimensionType,categoryOptionCombos[id]",
-                    &[],
-                )
-            })
-            .transpose()
+            combos_too
+                .then(|| {
+                    fetch_collection(
+                        c,
+                        "categoryCombos",
+                        "id,name,code,dataDimensionType,categories[id],categoryOptionCombos[id]",
+                        &[],
+                    )
+                })
+                .transpose()
         });
         let cocs = s.spawn(move || {
-            tgt.then(|| fetch_collection(c, "categoryOptionCombos", coc_fields, &[]))
+            combos_too
+                .then(|| fetch_collection(c, "categoryOptionCombos", coc_fields, &[]))
+                .transpose()
+        });
+        let categories = s.spawn(move || {
+            disaggregation
+                .then(|| {
+                    fetch_collection(
+                        c,
+                        "categories",
+                        "id,name,code,dataDimensionType,categoryOptions[id]",
+                        &[],
+                    )
+                })
+                .transpose()
+        });
+        let options = s.spawn(move || {
+            disaggregation
+                .then(|| fetch_collection(c, "categoryOptions", "id,name,code", &[]))
                 .transpose()
         });
         let data_sets = s.spawn(move || {
@@ -290,6 +317,8 @@ pub fn fetch_metadata(
         meta.data_elements = join(des)?;
         meta.category_combos = join(combos)?;
         meta.category_option_combos = join(cocs)?;
+        meta.categories = join(categories)?;
+        meta.category_options = join(options)?;
         meta.data_sets = join(data_sets)?;
         meta.organisation_units = join(ous)?;
         Ok(())

@@ -39,10 +39,14 @@ impl MappingGraph {
             let node = graph.add_node(Node::Mapping(mi));
             let Some(de) = m.target_de else { continue };
             graph.add_edge(node, Node::DataElement(de), Edge::Targets);
-            if let Combo::Found(c) = m.target_coc {
+            for c in m.fed_cocs(target) {
                 graph.add_edge(node, Node::CategoryOptionCombo(c), Edge::Targets);
             }
             if let Combo::Found(c) = m.target_aoc {
+                graph.add_edge(node, Node::AttributeOptionCombo(c), Edge::Targets);
+            }
+            let aocs = m.disaggregation.as_ref().and_then(|d| d.aoc.as_ref());
+            for &c in aocs.iter().flat_map(|s| s.in_target.iter().flatten()) {
                 graph.add_edge(node, Node::AttributeOptionCombo(c), Edge::Targets);
             }
         }

@@ -7,6 +7,7 @@ use crate::idscheme::IdScheme;
 use crate::model::{CategoryOptionCombo, Identifiable, ProgramIndicator};
 
 use super::attribute::non_empty;
+use super::disaggregation::{self, Disaggregation, Side};
 
 /// Which field of the PI named the data element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub enum Combo {
     Default,
     Found(usize),
     Unknown,
+    /// 2.42+: the PI's combo on this side is not the default, so each row carries an
+    /// option combo of its own (see `Mapping::disaggregation`).
+    Disaggregated,
 }
 
 /// One program indicator with a target.
@@ -40,7 +44,12 @@ pub struct Mapping {
     pub target_de: Option<usize>,
     pub target_coc: Combo,
     pub target_aoc: Combo,
+    /// 2.42+ disaggregated PIs: what they export.
+    pub disaggregation: Option<Disaggregation>,
 }
+
+/// A resolved target: data element, COC and AOC (`None`: the default).
+pub type TargetKey = (usize, Option<usize>, Option<usize>);
 
 impl Mapping {
     pub fn target_ref(&self) -> TargetRef {
@@ -53,12 +62,12 @@ impl Mapping {
 
     /// The resolved target key: DE, COC, AOC with the default COC as `None`, so that an
     /// explicit default and an empty value compare equal.
-    pub fn key(&self, target: &Catalog) -> Option<(usize, Option<usize>, Option<usize>)> {
+    /// `None` for a disaggregated PI, which sends many (see `keys`).
+    pub fn key(&self, target: &Catalog) -> Option<TargetKey> {
         let norm = |c: Combo| match c {
             Combo::Default => Some(None),
-            Combo::Found(i) if Some(i) == target.default_coc() => Some(None),
-            Combo::Found(i) => Some(Some(i)),
-            Combo::Unknown => None,
+            Combo::Found(i) => Some(norm_coc(target, i)),
+            Combo::Unknown | Combo::Disaggregated => None,
         };
         Some((
             self.target_de?,
@@ -66,6 +75,61 @@ impl Mapping {
             norm(self.target_aoc)?,
         ))
     }
+
+    /// Every resolved target the mapping sends: one, or for a disaggregated PI one per
+    /// exported COC × AOC that the target holds.
+    pub fn keys(&self, target: &Catalog) -> Vec<TargetKey> {
+        let Some(de) = self.target_de else {
+            return Vec::new();
+        };
+        let side = |c: Combo, d: Option<&Side>| -> Vec<Option<usize>> {
+            match c {
+                Combo::Default => vec![None],
+                Combo::Found(i) => vec![norm_coc(target, i)],
+                Combo::Unknown => Vec::new(),
+                Combo::Disaggregated => d
+                    .map(|s| {
+                        s.in_target
+                            .iter()
+                            .flatten()
+                            .map(|&i| norm_coc(target, i))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        };
+        let d = self.disaggregation.as_ref();
+        let cocs = side(self.target_coc, d.and_then(|d| d.coc.as_ref()));
+        let aocs = side(self.target_aoc, d.and_then(|d| d.aoc.as_ref()));
+        let mut out = Vec::with_capacity(cocs.len() * aocs.len());
+        for &c in &cocs {
+            for &a in &aocs {
+                out.push((de, c, a));
+            }
+        }
+        out
+    }
+
+    /// The target COCs the mapping feeds (the default left out).
+    pub fn fed_cocs(&self, target: &Catalog) -> Vec<usize> {
+        match self.target_coc {
+            Combo::Found(c) => vec![c],
+            Combo::Disaggregated => self
+                .disaggregation
+                .as_ref()
+                .and_then(|d| d.coc.as_ref())
+                .map(|s| s.in_target.iter().flatten().copied().collect())
+                .unwrap_or_default(),
+            Combo::Default | Combo::Unknown => Vec::new(),
+        }
+        .into_iter()
+        .filter(|&c| Some(c) != target.default_coc())
+        .collect()
+    }
+}
+
+fn norm_coc(target: &Catalog, i: usize) -> Option<usize> {
+    (Some(i) != target.default_coc()).then_some(i)
 }
 
 fn resolve_combo(
@@ -104,6 +168,16 @@ pub fn resolve_mappings(
             let coc = non_empty(pi.aggregate_export_category_option_combo.as_deref());
             let aoc = non_empty(pi.aggregate_export_attribute_option_combo.as_deref());
             let scheme = &cfg.category_option_combo_id_scheme;
+            let disaggregation = disaggregation::analyse(source, target, pi);
+            let on = |k: fn(&Disaggregation) -> bool| disaggregation.as_ref().is_some_and(k);
+            let (coc_on, aoc_on) = (on(|d| d.coc.is_some()), on(|d| d.aoc.is_some()));
+            let combo = |on: bool, v| {
+                if on {
+                    Combo::Disaggregated
+                } else {
+                    resolve_combo(&target.category_option_combos, scheme, v)
+                }
+            };
             Some(Mapping {
                 pi: i,
                 de: de.to_string(),
@@ -115,8 +189,9 @@ pub fn resolve_mappings(
                     .resolve(&cfg.data_element_id_scheme, de),
                 // AOCs are resolved with the COC scheme: DHIS2 binds no
                 // attributeOptionComboIdScheme on import (dhis2-api.md §6.2).
-                target_coc: resolve_combo(&target.category_option_combos, scheme, coc),
-                target_aoc: resolve_combo(&target.category_option_combos, scheme, aoc),
+                target_coc: combo(coc_on, coc),
+                target_aoc: combo(aoc_on, aoc),
+                disaggregation,
             })
         })
         .collect()

@@ -3,6 +3,7 @@
 //! graph. Rules read it; the sync plans, verifies and reconciles against it.
 
 pub mod attribute;
+pub mod disaggregation;
 pub mod graph;
 pub mod mappings;
 pub mod scope;

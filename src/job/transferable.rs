@@ -8,6 +8,7 @@
 use crate::catalog::Catalog;
 use crate::rule_id::{self, RuleId};
 
+use super::disaggregation::misfit;
 use super::{Combo, Job, Mapping};
 
 /// Why a mapping cannot be transferred; each reason is a rule of the catalogue.
@@ -20,6 +21,8 @@ pub enum Untransferable {
     UnknownAttributeOptionCombo,
     AttributeOptionComboNotInDataSets,
     NotInDataSet,
+    DisaggregationMappingInvalid,
+    DisaggregationComboMismatch,
 }
 
 impl Untransferable {
@@ -35,6 +38,8 @@ impl Untransferable {
                 &rule_id::UNKNOWN_ATTRIBUTE_OPTION_COMBO
             }
             NotInDataSet => &rule_id::DATA_ELEMENT_NOT_IN_DATA_SET,
+            DisaggregationMappingInvalid => &rule_id::DISAGGREGATION_MAPPING_INVALID,
+            DisaggregationComboMismatch => &rule_id::DISAGGREGATION_COMBO_MISMATCH,
         }
     }
 
@@ -62,6 +67,12 @@ impl Untransferable {
                 "attribute option combo `{aoc}` is not in the attribute combo of any data set holding `{de}`"
             ),
             NotInDataSet => format!("data element `{de}` is in no data set of the target"),
+            DisaggregationMappingInvalid => {
+                "its category mappings stop DHIS2 from exporting it".to_string()
+            }
+            DisaggregationComboMismatch => format!(
+                "the option combos it exports do not all belong to data element `{de}` in the target"
+            ),
         }
     }
 }
@@ -73,6 +84,12 @@ pub fn why_not(cx: &Job<'_>, m: &Mapping) -> Option<Untransferable> {
     let Some(de) = m.target_de else {
         return Some(UnknownDataElement);
     };
+    if m.disaggregation
+        .as_ref()
+        .is_some_and(|d| !d.problems.is_empty())
+    {
+        return Some(DisaggregationMappingInvalid);
+    }
     match m.target_coc {
         Combo::Unknown => return Some(UnknownCategoryOptionCombo),
         Combo::Found(coc) if !coc_fits(t, de, coc) => return Some(CategoryOptionComboNotInCombo),
@@ -83,6 +100,9 @@ pub fn why_not(cx: &Job<'_>, m: &Mapping) -> Option<Untransferable> {
     if data_sets.is_empty() {
         return Some(NotInDataSet);
     }
+    if disaggregation_misfits(cx, m, de) {
+        return Some(DisaggregationComboMismatch);
+    }
     match m.target_aoc {
         Combo::Unknown => Some(UnknownAttributeOptionCombo),
         Combo::Found(a) if !data_sets.iter().any(|&ds| aoc_fits(t, ds, a)) => {
@@ -90,6 +110,34 @@ pub fn why_not(cx: &Job<'_>, m: &Mapping) -> Option<Untransferable> {
         }
         _ => None,
     }
+}
+
+/// Whether a disaggregated side of the mapping sends option combos outside the data
+/// element's combos (COC) or its data sets' attribute combos (AOC).
+fn disaggregation_misfits(cx: &Job<'_>, m: &Mapping, de: usize) -> bool {
+    let Some(d) = &m.disaggregation else {
+        return false;
+    };
+    let t = cx.target;
+    d.coc
+        .as_ref()
+        .is_some_and(|s| misfit(t, &t.effective_combos(de), s).is_some())
+        || d.aoc
+            .as_ref()
+            .is_some_and(|s| misfit(t, &attribute_combos(cx, de), s).is_some())
+}
+
+/// The attribute combos of the data sets holding a data element.
+pub fn attribute_combos(cx: &Job<'_>, de: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = cx
+        .graph
+        .data_sets_of(de)
+        .iter()
+        .filter_map(|&ds| attribute_combo(cx.target, ds))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// Whether a COC belongs to a combo the data element is collected with (its own, or a

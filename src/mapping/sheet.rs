@@ -35,6 +35,7 @@ fn combo(cx: &Job<'_>, c: Combo) -> String {
     match c {
         Combo::Default => String::new(),
         Combo::Unknown => "(unknown)".into(),
+        Combo::Disaggregated => "(disaggregated)".into(),
         Combo::Found(i) => {
             let o = &cx.target.category_option_combos[i];
             format!("{} {}", o.id(), o.name())

@@ -44,6 +44,10 @@ pub struct Metadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_combos: Option<Vec<CategoryCombo>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<Category>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_options: Option<Vec<CategoryOption>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_option_combos: Option<Vec<CategoryOptionCombo>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_sets: Option<Vec<DataSet>>,
@@ -85,6 +89,8 @@ impl Metadata {
         by_id(&mut self.aggregate_data_exchanges);
         by_id(&mut self.data_elements);
         by_id(&mut self.category_combos);
+        by_id(&mut self.categories);
+        by_id(&mut self.category_options);
         by_id(&mut self.category_option_combos);
         by_id(&mut self.data_sets);
         by_id(&mut self.organisation_units);

@@ -117,8 +117,35 @@ pub struct Program {
     pub program_type: Option<String>,
     #[serde(default)]
     pub organisation_units: IdList,
+    /// 2.42+: how events and enrollments fall into category options, for
+    /// disaggregated program indicators.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_mappings: Vec<ProgramCategoryMapping>,
 }
 identifiable!(Program, "program");
+
+/// `program.categoryMappings[]` (2.42+): one category's options, each with the filter
+/// that puts a row into it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramCategoryMapping {
+    pub id: String,
+    #[serde(default)]
+    pub category_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping_name: Option<String>,
+    #[serde(default)]
+    pub option_mappings: Vec<ProgramCategoryOptionMapping>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramCategoryOptionMapping {
+    #[serde(default)]
+    pub option_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+}
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -149,6 +176,15 @@ pub struct ProgramIndicator {
     /// 2.42+: the target data element as a field of the PI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregate_export_data_element: Option<String>,
+    /// 2.42+: the COC side of disaggregation (the default combo when not disaggregated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_combo: Option<Ref>,
+    /// 2.42+: the AOC side of disaggregation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_combo: Option<Ref>,
+    /// 2.42+: ids of the program's `categoryMappings` this PI uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_mapping_ids: Vec<String>,
     #[serde(default)]
     pub attribute_values: Vec<AttributeValue>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -210,6 +246,8 @@ pub struct CategoryCombo {
     /// Listed over the API; metadata files leave it out (each COC names its combo).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_option_combos: Option<Vec<Ref>>,
+    #[serde(default, skip_serializing_if = "IdList::is_empty")]
+    pub categories: IdList,
 }
 identifiable!(CategoryCombo, "categoryCombo");
 
@@ -230,10 +268,44 @@ pub struct CategoryOptionCombo {
     pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_combo: Option<Ref>,
+    #[serde(default, skip_serializing_if = "IdList::is_empty")]
+    pub category_options: IdList,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attribute_values: Vec<AttributeValue>,
 }
 identifiable!(CategoryOptionCombo, "categoryOptionCombo", attributes);
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Category {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_dimension_type: Option<String>,
+    #[serde(default, skip_serializing_if = "IdList::is_empty")]
+    pub category_options: IdList,
+}
+identifiable!(Category, "category");
+
+impl Category {
+    pub fn is_default(&self) -> bool {
+        self.name.as_deref() == Some("default")
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryOption {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+identifiable!(CategoryOption, "categoryOption");
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

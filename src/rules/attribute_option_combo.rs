@@ -41,7 +41,8 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {
     let t = cx.target;
     let scheme = &cx.config.mapping.category_option_combo_id_scheme;
     match m.target_aoc {
-        Combo::Default => None,
+        // disaggregation-combo-mismatch judges those.
+        Combo::Default | Combo::Disaggregated => None,
         Combo::Unknown => {
             let hints = unresolved_hints(
                 &t.category_option_combos,

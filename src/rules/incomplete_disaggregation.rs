@@ -1,6 +1,5 @@
 use crate::diagnostic::Finding;
 use crate::job::Job;
-use crate::job::mappings::Combo;
 use crate::model::Identifiable;
 
 declare_rule! {
@@ -32,9 +31,11 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
     // One pass over the mappings: the option combos each data element is fed for.
     let mut by_de: std::collections::BTreeMap<usize, (Vec<usize>, Vec<usize>)> = Default::default();
     for (mi, m) in cx.mappings.iter().enumerate() {
-        if let (Some(de), Combo::Found(c)) = (m.target_de, m.target_coc) {
+        let Some(de) = m.target_de else { continue };
+        let cocs = m.fed_cocs(t);
+        if !cocs.is_empty() {
             let (fed, ms) = by_de.entry(de).or_default();
-            fed.push(c);
+            fed.extend(cocs);
             ms.push(mi);
         }
     }

@@ -93,6 +93,8 @@ pub mod bulk_rename;
 mod category_option_combo_not_in_combo;
 mod conflicting_period_types;
 mod data_element_not_in_data_set;
+mod disaggregation_combo_mismatch;
+mod disaggregation_mapping_invalid;
 mod duplicate_target;
 mod exchange_mismatch;
 mod expiry_window;
@@ -143,6 +145,8 @@ pub static RULES: &[&Rule] = &[
     &exchange_mismatch::RULE,
     &unmapped_program_indicator::RULE,
     &stale_analytics::RULE,
+    &disaggregation_mapping_invalid::RULE,
+    &disaggregation_combo_mismatch::RULE,
 ];
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the

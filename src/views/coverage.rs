@@ -65,6 +65,7 @@ pub fn cells(cx: &Job<'_>) -> Vec<Cell> {
                     .map(|mi| &cx.mappings[mi])
                     .filter(|m| match (m.target_coc, coc) {
                         (Combo::Found(c), Some(want)) => c == want,
+                        (Combo::Disaggregated, Some(want)) => m.fed_cocs(t).contains(&want),
                         (Combo::Default, None) => true,
                         // A PI with the default COC on a default combo's only COC.
                         (Combo::Found(c), None) => {

@@ -62,6 +62,7 @@ fn build(cx: &Job<'_>, defects: &HashMap<String, Severity>) -> Picture {
             }
             Combo::Default => String::new(),
             Combo::Unknown => format!("{} (unknown)", m.coc.as_deref().unwrap_or("")),
+            Combo::Disaggregated => "(disaggregated)".to_string(),
         };
         let de_key = match m.target_de {
             Some(de) => {

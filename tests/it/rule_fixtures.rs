@@ -135,4 +135,6 @@ rule_tests! {
     mixed_id_schemes => "mixed-id-schemes",
     expiry_window => "expiry-window",
     exchange_mismatch => "exchange-mismatch",
+    disaggregation_mapping_invalid => "disaggregation-mapping-invalid",
+    disaggregation_combo_mismatch => "disaggregation-combo-mismatch",
 }
