@@ -12,6 +12,7 @@
 use rustc_hash::FxHashSet;
 
 use crate::catalog::Catalog;
+use crate::idscheme::IdScheme;
 use crate::model::{Identifiable, Program, ProgramCategoryMapping, ProgramIndicator, Ref};
 
 /// The UID DHIS2 gives the default category combo on every instance (set by the
@@ -305,12 +306,20 @@ pub struct Misfit {
     pub missing: Vec<String>,
     /// Exported option combos the target holds, but outside those combos.
     pub outside: Vec<usize>,
+    /// Exported option combos with no identifier under the job's COC id scheme (no
+    /// code, say): their values cannot be imported under it.
+    pub unnamed: Vec<usize>,
 }
 
 /// How a side misses the `allowed` combos of the target (the data element's own and
 /// overrides for the COC side, the attribute combos of its data sets for the AOC
 /// side); `None` when everything it exports lands.
-pub fn misfit(target: &Catalog, allowed: &[usize], side: &Side) -> Option<Misfit> {
+pub fn misfit(
+    target: &Catalog,
+    allowed: &[usize],
+    side: &Side,
+    scheme: &IdScheme,
+) -> Option<Misfit> {
     let combo_mismatch = !allowed
         .iter()
         .any(|&c| target.category_combos[c].id == side.combo);
@@ -324,8 +333,16 @@ pub fn misfit(target: &Catalog, allowed: &[usize], side: &Side) -> Option<Misfit
             Some(c) if !allowed.iter().any(|&k| target.combo_cocs(k).contains(&c)) => {
                 m.outside.push(c)
             }
+            Some(c)
+                if scheme
+                    .identifier(&target.category_option_combos[c])
+                    .is_none() =>
+            {
+                m.unnamed.push(c)
+            }
             Some(_) => {}
         }
     }
-    (m.combo_mismatch || !m.missing.is_empty() || !m.outside.is_empty()).then_some(m)
+    let fits = !m.combo_mismatch && m.missing.is_empty() && m.outside.is_empty();
+    (!fits || !m.unnamed.is_empty()).then_some(m)
 }

@@ -104,6 +104,28 @@ impl<'a> Job<'a> {
         v
     }
 
+    /// The COC and AOC a value of a mapping is imported under (the job's COC id
+    /// scheme): as the PI writes them, or for a disaggregated side the identifier of the
+    /// target option combo the value landed on.
+    pub fn written_combos<'m>(
+        &'m self,
+        m: &'m Mapping,
+        coc: Option<usize>,
+        aoc: Option<usize>,
+    ) -> (Option<&'m str>, Option<&'m str>) {
+        let scheme = &self.config.mapping.category_option_combo_id_scheme;
+        let side = |c: Combo, fixed: &'m Option<String>, i: Option<usize>| match c {
+            Combo::Disaggregated => {
+                i.and_then(|i| scheme.identifier(&self.target.category_option_combos[i]))
+            }
+            _ => fixed.as_deref(),
+        };
+        (
+            side(m.target_coc, &m.coc, coc),
+            side(m.target_aoc, &m.aoc, aoc),
+        )
+    }
+
     pub fn pi_ref(&self, m: &Mapping) -> ObjectRef {
         ObjectRef::of(&self.source.program_indicators[m.pi])
     }

@@ -119,12 +119,13 @@ fn disaggregation_misfits(cx: &Job<'_>, m: &Mapping, de: usize) -> bool {
         return false;
     };
     let t = cx.target;
+    let scheme = &cx.config.mapping.category_option_combo_id_scheme;
     d.coc
         .as_ref()
-        .is_some_and(|s| misfit(t, &t.effective_combos(de), s).is_some())
+        .is_some_and(|s| misfit(t, &t.effective_combos(de), s, scheme).is_some())
         || d.aoc
             .as_ref()
-            .is_some_and(|s| misfit(t, &attribute_combos(cx, de), s).is_some())
+            .is_some_and(|s| misfit(t, &attribute_combos(cx, de), s, scheme).is_some())
 }
 
 /// The attribute combos of the data sets holding a data element.

@@ -57,7 +57,8 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
                     if s.kind == SideKind::Aoc && cx.graph.data_sets_of(de).is_empty() {
                         return None;
                     }
-                    let bad = misfit(cx.target, &allowed, s)?;
+                    let scheme = &cx.config.mapping.category_option_combo_id_scheme;
+                    let bad = misfit(cx.target, &allowed, s, scheme)?;
                     Some(finding(cx, m, de, s, &allowed, &bad))
                 })
                 .collect()
@@ -131,12 +132,32 @@ fn finding(
             list_some(&ids, 6)
         ));
     }
+    if !bad.unnamed.is_empty() {
+        let scheme = &cx.config.mapping.category_option_combo_id_scheme;
+        let ids: Vec<String> = bad
+            .unnamed
+            .iter()
+            .map(|&c| {
+                let o = &t.category_option_combos[c];
+                format!("\"{}\" ({})", o.name(), o.id)
+            })
+            .collect();
+        parts.push(format!(
+            "{} it exports {} no identifier under the job's category option combo id scheme ({scheme}), so {} cannot be imported: {}",
+            plural(bad.unnamed.len(), what, &format!("{what}s")),
+            if bad.unnamed.len() == 1 { "has" } else { "have" },
+            if bad.unnamed.len() == 1 { "its values" } else { "their values" },
+            list_some(&ids, 6)
+        ));
+    }
     let message = format!(
         "program indicator {} is disaggregated by {combo_name} (`{field}`), but {}",
         cx.pi_label(m),
         parts.join("; ")
     );
-    let fix = if bad.combo_mismatch {
+    let fix = if !bad.combo_mismatch && bad.missing.is_empty() && bad.outside.is_empty() {
+        "give those option combos codes in the target, or use `category_option_combo_id_scheme = \"UID\"` (the fixed option combos of the other PIs then need UIDs too)".to_string()
+    } else if bad.combo_mismatch {
         format!(
             "give the PI the combo the target uses ({}), with the same category model UIDs in both instances, or map the PI to a data element collected with its combo",
             if names.is_empty() {

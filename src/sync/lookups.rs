@@ -57,6 +57,34 @@ pub fn combo_part(c: Option<usize>) -> u32 {
 /// The target of a mapping as key parts: data element, COC, AOC.
 pub type Target = (u32, u32, u32);
 
+/// One target of a mapping: the COC and AOC its rows carry (as DHIS2 exports them: the
+/// fixed strings of the PI, or for a disaggregated side the option combo's UID), and
+/// where they land.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub coc: Option<String>,
+    pub aoc: Option<String>,
+    pub target: Target,
+}
+
+/// What a mapping's rows carry, with their targets.
+fn sent(t: &crate::catalog::Catalog, m: &crate::job::Mapping) -> Vec<Sent> {
+    use crate::job::Combo;
+    let written = |c: Combo, fixed: &Option<String>, i: Option<usize>| match c {
+        Combo::Disaggregated => i.map(|i| t.category_option_combos[i].id.clone()),
+        _ => fixed.clone(),
+    };
+    m.keys(t)
+        .into_iter()
+        .map(|(de, coc, aoc)| Sent {
+            // The default COC of a disaggregated side is exported under its UID too.
+            coc: written(m.target_coc, &m.coc, coc.or(t.default_coc())),
+            aoc: written(m.target_aoc, &m.aoc, aoc.or(t.default_coc())),
+            target: (de as u32, combo_part(coc), combo_part(aoc)),
+        })
+        .collect()
+}
+
 pub struct Lookups {
     /// The planned periods, sorted, each once.
     pub periods: Vec<Period>,
@@ -65,8 +93,9 @@ pub struct Lookups {
     by_period: FxHashMap<Period, u16>,
     /// Per mapping: the periods (indices) it is planned for.
     planned: Vec<FixedBitSet>,
-    /// Per mapping: its resolved target.
-    pub targets: Vec<Option<Target>>,
+    /// Per mapping: what its rows carry (COC and AOC as exported) and the target each
+    /// lands on; one entry, or one per exported option combo of a disaggregated PI.
+    pub targets: Vec<Vec<Sent>>,
     /// Target -> the mapping that sends it (the last planned one: the check's duplicate
     /// rule leaves only one when it passes).
     by_target: FxHashMap<Target, usize>,
@@ -104,22 +133,16 @@ impl Lookups {
                 }
             }
         }
-        let targets: Vec<Option<Target>> = cx
-            .mappings
-            .iter()
-            .map(|m| {
-                m.key(t)
-                    .map(|(de, coc, aoc)| (de as u32, combo_part(coc), combo_part(aoc)))
-            })
-            .collect();
+        let targets: Vec<Vec<Sent>> = cx.mappings.iter().map(|m| sent(t, m)).collect();
         // A planned mapping owns its target over one left out that shares it.
         let mut by_target: FxHashMap<Target, usize> = FxHashMap::default();
-        for (i, k) in targets.iter().enumerate() {
-            let Some(k) = *k else { continue };
-            if !planned[i].is_clear() {
-                by_target.insert(k, i);
-            } else {
-                by_target.entry(k).or_insert(i);
+        for (i, list) in targets.iter().enumerate() {
+            for k in list.iter().map(|s| s.target) {
+                if !planned[i].is_clear() {
+                    by_target.insert(k, i);
+                } else {
+                    by_target.entry(k).or_insert(i);
+                }
             }
         }
         let data_sets = cx
@@ -191,15 +214,15 @@ impl Lookups {
         self.periods[period as usize].ptype
     }
 
-    /// The key of a mapping's value for a period and org unit.
-    pub fn key(&self, mapping: usize, period: u16, ou: usize) -> Option<Key> {
-        let (de, coc, aoc) = self.targets[mapping]?;
-        Some(Key {
+    /// The key of a value for a target, period and org unit.
+    pub fn key(target: Target, period: u16, ou: usize) -> Key {
+        let (de, coc, aoc) = target;
+        Key {
             de,
             coc,
             aoc,
             period,
             ou: ou as u32,
-        })
+        }
     }
 }

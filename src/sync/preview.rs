@@ -235,11 +235,12 @@ pub struct Listed<'a> {
 
 pub fn listed<'a>(cx: &'a Job<'_>, lk: &'a Lookups, c: &'a Change) -> Listed<'a> {
     let m = &cx.mappings[c.mapping as usize];
+    let (coc, aoc) = cx.written_combos(m, c.key.coc(), c.key.aoc());
     Listed {
         class: c.class,
         data_element: &m.de,
-        category_option_combo: m.coc.as_deref(),
-        attribute_option_combo: m.aoc.as_deref(),
+        category_option_combo: coc,
+        attribute_option_combo: aoc,
         period: &lk.isos[c.key.period as usize],
         org_unit: cx.target.organisation_units[c.key.ou as usize].id(),
         old: c.old.as_deref(),

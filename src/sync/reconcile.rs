@@ -454,6 +454,7 @@ pub fn row<'a>(
 ) -> DataValue<'a> {
     let m = &cx.mappings[mapping];
     let ou = &cx.target.organisation_units[key.ou as usize];
+    let (coc, aoc) = cx.written_combos(m, key.coc(), key.aoc());
     DataValue {
         data_element: &m.de,
         period: &lk.isos[key.period as usize],
@@ -463,8 +464,8 @@ pub fn row<'a>(
             .org_unit_id_scheme
             .identifier(ou)
             .unwrap_or(&ou.id),
-        category_option_combo: m.coc.as_deref(),
-        attribute_option_combo: m.aoc.as_deref(),
+        category_option_combo: coc,
+        attribute_option_combo: aoc,
         value,
     }
 }

@@ -183,7 +183,7 @@ impl Collected {
             .map(|s| s.mapping)
             .chain(plan.groups.iter().flat_map(|g| g.mappings.iter().copied()))
             .collect();
-        let request = Request::new(cx, &all);
+        let request = Request::new(cx, lk, &all);
         let mut verifier = Verifier::new(cx, lk);
         let mut failed: Option<Error> = None;
         let rows = crate::dhis2::rows::for_each_row_in(input, |row| {

@@ -20,7 +20,7 @@ use crate::rule_id::{self, RuleId};
 
 use super::issue::{IssueKind, IssueLog, SyncIssue};
 use super::journal::{Fields, Record};
-use super::lookups::{Key, Lookups};
+use super::lookups::{Key, Lookups, Target};
 use super::values::{Rejection, normalise};
 
 /// A verified value: its key, the mapping that produced it, its normalised value.
@@ -129,23 +129,36 @@ impl Verified {
     }
 }
 
-/// The mappings a request asked for, by the target they send and by PI UID (a leak).
+/// What a row carries: data element, COC and AOC as exported.
+type Carried<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
+
+/// The mappings a request asked for, by what their rows carry (with the target that
+/// lands on) and by PI UID (a leak).
 pub struct Request<'a> {
-    by_target: FxHashMap<(&'a str, Option<&'a str>, Option<&'a str>), usize>,
+    /// `None`: a mapping whose target does not resolve (the check was told to ignore it).
+    by_target: FxHashMap<Carried<'a>, (usize, Option<Target>)>,
     by_uid: FxHashMap<&'a str, usize>,
 }
 
 impl<'a> Request<'a> {
-    pub fn new(cx: &'a Job<'a>, mappings: &[usize]) -> Self {
+    pub fn new(cx: &'a Job<'a>, lk: &'a Lookups, mappings: &[usize]) -> Self {
         let pis = &cx.source.program_indicators;
+        let mut by_target = FxHashMap::default();
+        for &m in mappings {
+            let mp = &cx.mappings[m];
+            let de = mp.de.as_str();
+            if lk.targets[m].is_empty() {
+                by_target.insert((de, mp.coc.as_deref(), mp.aoc.as_deref()), (m, None));
+            }
+            for s in &lk.targets[m] {
+                by_target.insert(
+                    (de, s.coc.as_deref(), s.aoc.as_deref()),
+                    (m, Some(s.target)),
+                );
+            }
+        }
         Request {
-            by_target: mappings
-                .iter()
-                .map(|&m| {
-                    let mp = &cx.mappings[m];
-                    ((mp.de.as_str(), mp.coc.as_deref(), mp.aoc.as_deref()), m)
-                })
-                .collect(),
+            by_target,
             by_uid: mappings
                 .iter()
                 .map(|&m| (pis[cx.mappings[m].pi].id.as_str(), m))
@@ -182,7 +195,7 @@ impl<'a> Verifier<'a> {
         body: &[u8],
         sink: &mut dyn FnMut(Exported),
     ) -> Result<usize, serde_json::Error> {
-        let request = Request::new(self.cx, mappings);
+        let request = Request::new(self.cx, self.lk, mappings);
         for_each_row(body, |row| self.check(&request, &row, sink))
     }
 
@@ -192,7 +205,7 @@ impl<'a> Verifier<'a> {
         self.out.rows += 1;
         let key = (&*row.data_element, row.coc(), row.aoc());
         match request.by_target.get(&key) {
-            Some(&m) => self.row(m, row, sink),
+            Some(&(m, target)) => self.row(m, target, row, sink),
             None => match request.by_uid.get(key.0) {
                 Some(&m) => self.out.issues.push(
                     SyncIssue::new(
@@ -228,7 +241,13 @@ impl<'a> Verifier<'a> {
             .add(1, org_unit);
     }
 
-    fn row(&mut self, m: usize, row: &Row<'_>, sink: &mut dyn FnMut(Exported)) {
+    fn row(
+        &mut self,
+        m: usize,
+        target: Option<Target>,
+        row: &Row<'_>,
+        sink: &mut dyn FnMut(Exported),
+    ) {
         let cx = self.cx;
         let t = cx.target;
         let mapping = &cx.mappings[m];
@@ -239,7 +258,7 @@ impl<'a> Verifier<'a> {
             return;
         }
         // Only when the check was told to ignore it can a mapping's target not resolve.
-        let Some((de, _, _)) = self.lk.targets[m] else {
+        let Some(target) = target else {
             self.out.issues.push(
                 SyncIssue::new(
                     IssueKind::UnknownTarget,
@@ -256,7 +275,7 @@ impl<'a> Verifier<'a> {
             );
             return;
         };
-        let de = de as usize;
+        let de = target.0 as usize;
         let de_obj = &t.data_elements[de];
         if row.deleted == Some(true) {
             self.out.issues.push(
@@ -344,13 +363,11 @@ impl<'a> Verifier<'a> {
                 return;
             }
         };
-        if let Some(key) = self.lk.key(m, period, ou) {
-            sink(Exported {
-                key,
-                mapping: m as u32,
-                value: value.into(),
-            });
-        }
+        sink(Exported {
+            key: Lookups::key(target, period, ou),
+            mapping: m as u32,
+            value: value.into(),
+        });
     }
 }
 

@@ -2,6 +2,7 @@
 //! export from a table of PI values (§4.2), the target validating and storing imports
 //! (§6), on 2.36, 2.38, 2.41 and 2.43.
 
+mod disaggregated;
 mod faults;
 mod file;
 mod skip;

@@ -114,6 +114,8 @@ pub fn data_value_set(s: &Shared, params: &[(String, String)]) -> Response {
         .get("organisationUnits")
         .cloned()
         .unwrap_or_default();
+    let collection = |name: &str| store.collections.get(name).cloned().unwrap_or_default();
+    let (combos, programs) = (collection("categoryCombos"), collection("programs"));
     drop(store);
 
     // Org units: UIDs, and LEVEL-n within the given UIDs (or everywhere).
@@ -164,63 +166,125 @@ pub fn data_value_set(s: &Shared, params: &[(String, String)]) -> Response {
                 Some("E7143"),
             );
         };
-        for period in &pe {
-            for unit in &units {
-                // Aggregate the values of the unit and its descendants.
-                let unit_path = path_of(unit);
-                let mut total: Option<f64> = None;
-                for ((p, per, o), val) in &data.pi_values {
-                    if p == pi_id
-                        && per == period
-                        && (o == unit || path_of(o).starts_with(&format!("{unit_path}/")))
-                    {
-                        *total.get_or_insert(0.0) += val;
+        let fixed = |key: &str| pi.get(key).and_then(Value::as_str).map(str::to_string);
+        let (fixed_coc, fixed_aoc) = (
+            fixed("aggregateExportCategoryOptionCombo"),
+            fixed("aggregateExportAttributeOptionCombo"),
+        );
+        // 2.42+ disaggregation (§12.5): values are stored under `pi.coc.aoc` (`*` for a
+        // side without), and each row carries the option combos of its own.
+        let variants: Vec<(String, Option<String>, Option<String>)> =
+            if v >= Version::V242 && disaggregated(&combos, pi) {
+                if let Some(e) = unknown_mapping(&programs, pi) {
+                    return web_message(v, StatusCode::CONFLICT, &e, None);
+                }
+                let prefix = format!("{pi_id}.");
+                let mut keys: Vec<&String> = data
+                    .pi_values
+                    .keys()
+                    .map(|(p, _, _)| p)
+                    .filter(|p| p.starts_with(&prefix))
+                    .collect();
+                keys.dedup();
+                keys.into_iter()
+                    .map(|k| {
+                        let mut parts = k[prefix.len()..].split('.');
+                        let side = |part: Option<&str>, fixed: &Option<String>| match part {
+                            Some("*") | None => fixed.clone(),
+                            Some(x) => Some(x.to_string()),
+                        };
+                        let coc = side(parts.next(), &fixed_coc);
+                        let aoc = side(parts.next(), &fixed_aoc);
+                        (k.clone(), coc, aoc)
+                    })
+                    .collect()
+            } else {
+                vec![(pi_id.clone(), fixed_coc.clone(), fixed_aoc.clone())]
+            };
+        for (key, coc, aoc) in &variants {
+            for period in &pe {
+                for unit in &units {
+                    // Aggregate the values of the unit and its descendants.
+                    let unit_path = path_of(unit);
+                    let mut total: Option<f64> = None;
+                    for ((p, per, o), val) in &data.pi_values {
+                        if p == key
+                            && per == period
+                            && (o == unit || path_of(o).starts_with(&format!("{unit_path}/")))
+                        {
+                            *total.get_or_insert(0.0) += val;
+                        }
                     }
-                }
-                let Some(total) = total else { continue };
-                // 1. dx, 2.42+: aggregateExportDataElement first; 5. id-scheme substitution.
-                let mut de = pi_id.clone();
-                let schemes = if data.leaks.contains(pi_id) {
-                    [None, None]
-                } else {
-                    [output, item_scheme]
-                };
-                for scheme in schemes.into_iter().flatten() {
-                    if let Some(x) = scheme_value(pi, scheme) {
-                        de = x;
+                    let Some(total) = total else { continue };
+                    // 1. dx, 2.42+: aggregateExportDataElement first; 5. id-scheme substitution.
+                    let mut de = pi_id.clone();
+                    let schemes = if data.leaks.contains(pi_id) {
+                        [None, None]
+                    } else {
+                        [output, item_scheme]
+                    };
+                    for scheme in schemes.into_iter().flatten() {
+                        if let Some(x) = scheme_value(pi, scheme) {
+                            de = x;
+                        }
                     }
+                    let ou_obj = ous
+                        .iter()
+                        .find(|o| o["id"] == unit.as_str())
+                        .cloned()
+                        .unwrap_or(json!({"id": unit}));
+                    let org_unit = ou_scheme
+                        .and_then(|sch| scheme_value(&ou_obj, sch))
+                        .unwrap_or_else(|| unit.clone());
+                    let mut row = json!({"dataElement": de, "period": period, "orgUnit": org_unit});
+                    if let Some(c) = coc {
+                        row["categoryOptionCombo"] = json!(c);
+                    }
+                    if let Some(a) = aoc {
+                        row["attributeOptionCombo"] = json!(a);
+                    }
+                    row["value"] = json!(render(total, pi.get("decimals").and_then(Value::as_i64)));
+                    row["comment"] = json!("[aggregated]");
+                    row["created"] = json!(today);
+                    row["lastUpdated"] = json!(today);
+                    row["followup"] = json!(false);
+                    rows.push(row);
                 }
-                let ou_obj = ous
-                    .iter()
-                    .find(|o| o["id"] == unit.as_str())
-                    .cloned()
-                    .unwrap_or(json!({"id": unit}));
-                let org_unit = ou_scheme
-                    .and_then(|sch| scheme_value(&ou_obj, sch))
-                    .unwrap_or_else(|| unit.clone());
-                let mut row = json!({"dataElement": de, "period": period, "orgUnit": org_unit});
-                if let Some(c) = pi
-                    .get("aggregateExportCategoryOptionCombo")
-                    .and_then(Value::as_str)
-                {
-                    row["categoryOptionCombo"] = json!(c);
-                }
-                if let Some(a) = pi
-                    .get("aggregateExportAttributeOptionCombo")
-                    .and_then(Value::as_str)
-                {
-                    row["attributeOptionCombo"] = json!(a);
-                }
-                row["value"] = json!(render(total, pi.get("decimals").and_then(Value::as_i64)));
-                row["comment"] = json!("[aggregated]");
-                row["created"] = json!(today);
-                row["lastUpdated"] = json!(today);
-                row["followup"] = json!(false);
-                rows.push(row);
             }
         }
     }
     json_response(StatusCode::OK, &json!({ "dataValues": rows }))
+}
+
+/// Whether a PI is disaggregated (§12.5): its category combo or attribute combo is not
+/// the default.
+fn disaggregated(combos: &[Value], pi: &Value) -> bool {
+    ["categoryCombo", "attributeCombo"].iter().any(|side| {
+        let Some(id) = pi[side]["id"].as_str() else {
+            return false;
+        };
+        match combos.iter().find(|c| c["id"] == id) {
+            Some(c) => c["name"] != "default",
+            None => id != "bjDvmb4bfuf",
+        }
+    })
+}
+
+/// E4071 as DHIS2 answers it at query time: 409 with the message, no error code.
+fn unknown_mapping(programs: &[Value], pi: &Value) -> Option<String> {
+    let program = programs.iter().find(|p| p["id"] == pi["program"]["id"])?;
+    let ids = pi["categoryMappingIds"].as_array()?;
+    let known = program["categoryMappings"].as_array();
+    ids.iter().filter_map(Value::as_str).find_map(|id| {
+        let found = known.is_some_and(|l| l.iter().any(|m| m["id"] == id));
+        (!found).then(|| {
+            format!(
+                "Program indicator {} has category mapping {id} that is not in program {}",
+                pi["id"].as_str().unwrap_or(""),
+                program["id"].as_str().unwrap_or("")
+            )
+        })
+    })
 }
 
 /// `POST /api/resourceTables/analytics` (§5.1).

@@ -37,6 +37,8 @@ pub enum Version {
     V236,
     V238,
     V241,
+    /// The first line with PI disaggregation (§12.5); played where that matters.
+    V242,
     V243,
 }
 
@@ -48,6 +50,7 @@ impl Version {
             Version::V236 => 36,
             Version::V238 => 38,
             Version::V241 => 41,
+            Version::V242 => 42,
             Version::V243 => 43,
         }
     }
@@ -58,6 +61,7 @@ impl Version {
             Version::V236 => "2.36.0",
             Version::V238 => "2.38.1",
             Version::V241 => "2.41.4.1",
+            Version::V242 => "2.42.3",
             Version::V243 => "2.43.1",
         }
     }
