@@ -9,6 +9,7 @@ pub mod config;
 pub mod dhis2;
 pub mod diagnostic;
 pub mod error;
+pub mod expr;
 pub mod idscheme;
 pub mod init;
 pub mod input;

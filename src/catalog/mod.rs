@@ -12,8 +12,9 @@ use fixedbitset::FixedBitSet;
 
 use crate::model::{
     AggregateDataExchange, Attribute, Category, CategoryCombo, CategoryOption, CategoryOptionCombo,
-    DataElement, DataSet, Metadata, OrganisationUnit, PackageInfo, Program, ProgramIndicator,
-    ProgramIndicatorGroup, SystemInfo,
+    Constant, DataElement, DataSet, Metadata, OrganisationUnit, PackageInfo, Program,
+    ProgramIndicator, ProgramIndicatorGroup, ProgramStage, RelationshipType, SystemInfo,
+    TrackedEntityAttribute,
 };
 
 /// Where a data element sits: a data set, and the category combo override of its
@@ -32,6 +33,10 @@ pub struct Catalog {
     pub attributes: Collection<Attribute>,
     pub programs: Collection<Program>,
     pub program_indicators: Collection<ProgramIndicator>,
+    pub program_stages: Collection<ProgramStage>,
+    pub tracked_entity_attributes: Collection<TrackedEntityAttribute>,
+    pub constants: Collection<Constant>,
+    pub relationship_types: Collection<RelationshipType>,
     pub program_indicator_groups: Collection<ProgramIndicatorGroup>,
     pub exchanges: Collection<AggregateDataExchange>,
     pub data_elements: Collection<DataElement>,
@@ -63,6 +68,10 @@ impl Catalog {
             attributes,
             programs,
             program_indicators,
+            program_stages,
+            tracked_entity_attributes,
+            constants,
+            relationship_types,
             program_indicator_groups,
             aggregate_data_exchanges,
             data_elements,
@@ -91,6 +100,12 @@ impl Catalog {
                             Collection::new(aggregate_data_exchanges),
                             Collection::new(categories),
                             Collection::new(category_options),
+                            (
+                                Collection::new(program_stages),
+                                Collection::new(tracked_entity_attributes),
+                                Collection::new(constants),
+                                Collection::new(relationship_types),
+                            ),
                         )
                     },
                     || {
@@ -111,6 +126,7 @@ impl Catalog {
             exchanges,
             categories,
             category_options,
+            (program_stages, tracked_entity_attributes, constants, relationship_types),
         ) = source_side;
         let (data_elements, category_combos, category_option_combos) = target_side;
         let mut c = Catalog {
@@ -119,6 +135,10 @@ impl Catalog {
             attributes,
             programs,
             program_indicators,
+            program_stages,
+            tracked_entity_attributes,
+            constants,
+            relationship_types,
             program_indicator_groups,
             exchanges,
             data_elements,

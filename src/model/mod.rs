@@ -34,6 +34,14 @@ pub struct Metadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub programs: Option<Vec<Program>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_stages: Option<Vec<ProgramStage>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracked_entity_attributes: Option<Vec<TrackedEntityAttribute>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constants: Option<Vec<Constant>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship_types: Option<Vec<RelationshipType>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_indicators: Option<Vec<ProgramIndicator>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_indicator_groups: Option<Vec<ProgramIndicatorGroup>>,
@@ -85,6 +93,10 @@ impl Metadata {
         by_id(&mut self.attributes);
         by_id(&mut self.programs);
         by_id(&mut self.program_indicators);
+        by_id(&mut self.program_stages);
+        by_id(&mut self.tracked_entity_attributes);
+        by_id(&mut self.constants);
+        by_id(&mut self.relationship_types);
         by_id(&mut self.program_indicator_groups);
         by_id(&mut self.aggregate_data_exchanges);
         by_id(&mut self.data_elements);

@@ -121,8 +121,100 @@ pub struct Program {
     /// disaggregated program indicators.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub category_mappings: Vec<ProgramCategoryMapping>,
+    /// Its stages (references; the stages themselves are in `programStages`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub program_stages: Vec<Ref>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub program_tracked_entity_attributes: Vec<ProgramAttribute>,
 }
 identifiable!(Program, "program");
+
+/// `program.programTrackedEntityAttributes[]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramAttribute {
+    pub tracked_entity_attribute: Ref,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramStage {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<Ref>,
+    #[serde(default)]
+    pub repeatable: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub program_stage_data_elements: Vec<ProgramStageDataElement>,
+}
+identifiable!(ProgramStage, "programStage");
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramStageDataElement {
+    pub data_element: Ref,
+    /// Left out of the analytics tables.
+    #[serde(default)]
+    pub skip_analytics: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackedEntityAttribute {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<String>,
+    /// Left out of the analytics tables.
+    #[serde(default)]
+    pub confidential: bool,
+}
+identifiable!(TrackedEntityAttribute, "trackedEntityAttribute");
+
+/// A constant (`C{}`): only existence matters to the checks.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Constant {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+identifiable!(Constant, "constant");
+
+/// A relationship type (`d2:relationshipCount`): only existence matters.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelationshipType {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+identifiable!(RelationshipType, "relationshipType");
+
+/// `programIndicator.analyticsPeriodBoundaries[]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsPeriodBoundary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary_target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics_period_boundary_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_periods: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_period_type: Option<String>,
+}
 
 /// `program.categoryMappings[]` (2.42+): one category's options, each with the filter
 /// that puts a row into it.
@@ -185,6 +277,11 @@ pub struct ProgramIndicator {
     /// 2.42+: ids of the program's `categoryMappings` this PI uses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub category_mapping_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analytics_period_boundaries: Vec<AnalyticsPeriodBoundary>,
+    /// 2.40+: which org unit the PI is counted at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_unit_field: Option<String>,
     #[serde(default)]
     pub attribute_values: Vec<AttributeValue>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
