@@ -32,7 +32,8 @@ const ATTRIBUTE_VALUES: &str = "attributeValues[attribute[id],value]";
 
 pub const PI_FIELDS: &str = "id,name,shortName,code,program[id],analyticsType,expression,filter,decimals,aggregationType,\
 aggregateExportCategoryOptionCombo,aggregateExportAttributeOptionCombo,aggregateExportDataElement,\
-categoryCombo[id],attributeCombo[id],categoryMappingIds,\
+categoryCombo[id],attributeCombo[id],categoryMappingIds,orgUnitField,\
+analyticsPeriodBoundaries[boundaryTarget,analyticsPeriodBoundaryType,offsetPeriods,offsetPeriodType],\
 attributeValues[attribute[id],value],programIndicatorGroups[id]";
 
 const EXCHANGE_FIELDS: &str = "id,name,code,\
@@ -189,18 +190,17 @@ pub fn fetch_metadata(
         format!("id,name,code,categoryCombo[id],{ATTRIBUTE_VALUES}")
     };
     let program_fields = if disaggregation {
-        "id,name,code,programType,organisationUnits[id],\
+        "id,name,code,programType,organisationUnits[id],programStages[id],\
+         programTrackedEntityAttributes[trackedEntityAttribute[id]],\
          categoryMappings[id,categoryId,mappingName,optionMappings[optionId,filter]]"
     } else {
-        "id,name,code,programType,organisationUnits[id]"
+        "id,name,code,programType,organisationUnits[id],programStages[id],\
+         programTrackedEntityAttributes[trackedEntityAttribute[id]]"
     };
     let ou_fields = format!("id,name,code,path,level,{ATTRIBUTE_VALUES}");
-    // The source reads only aggregate data elements: to recognise renamed targets.
-    let de_filters: Vec<String> = if needs.target {
-        Vec::new()
-    } else {
-        vec!["domainType:eq:AGGREGATE".to_string()]
-    };
+    // The source reads every data element: the tracker ones for the expressions, the
+    // aggregate ones to recognise renamed targets.
+    let de_filters: Vec<String> = Vec::new();
 
     let (de_fields, coc_fields, ou_fields, de_filters) =
         (&de_fields, &coc_fields, &ou_fields, &de_filters);
@@ -281,6 +281,37 @@ pub fn fetch_metadata(
                 })
                 .transpose()
         });
+        // What the PI expressions name (pi-expressions.md §5).
+        let stages = s.spawn(move || {
+            src.then(|| {
+                fetch_collection(
+                    c,
+                    "programStages",
+                    "id,name,code,program[id],repeatable,programStageDataElements[dataElement[id],skipAnalytics]",
+                    &[],
+                )
+            })
+            .transpose()
+        });
+        let teas = s.spawn(move || {
+            src.then(|| {
+                fetch_collection(
+                    c,
+                    "trackedEntityAttributes",
+                    "id,name,code,valueType,confidential",
+                    &[],
+                )
+            })
+            .transpose()
+        });
+        let constants = s.spawn(move || {
+            src.then(|| fetch_collection(c, "constants", "id,name,code", &[]))
+                .transpose()
+        });
+        let relationship_types = s.spawn(move || {
+            src.then(|| fetch_collection(c, "relationshipTypes", "id,name,code", &[]))
+                .transpose()
+        });
         let options = s.spawn(move || {
             disaggregation
                 .then(|| fetch_collection(c, "categoryOptions", "id,name,code", &[]))
@@ -318,6 +349,10 @@ pub fn fetch_metadata(
         meta.category_combos = join(combos)?;
         meta.category_option_combos = join(cocs)?;
         meta.categories = join(categories)?;
+        meta.program_stages = join(stages)?;
+        meta.tracked_entity_attributes = join(teas)?;
+        meta.constants = join(constants)?;
+        meta.relationship_types = join(relationship_types)?;
         meta.category_options = join(options)?;
         meta.data_sets = join(data_sets)?;
         meta.organisation_units = join(ous)?;
