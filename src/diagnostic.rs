@@ -89,6 +89,42 @@ pub struct Finding {
     pub target: Option<TargetRef>,
     /// The job config key the finding is about (`sync.period_type`), when it is one.
     pub config_key: Option<&'static str>,
+    /// The text field of the first object the finding is about, and where in it.
+    pub field: Option<FieldSpan>,
+}
+
+/// A span inside a text field of an object (a PI's `expression`, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldSpan {
+    /// The JSON key of the field (`expression`, `filter`, …), or a path to it.
+    pub name: String,
+    /// Byte offsets in the field's value (as read, unescaped).
+    #[serde(skip)]
+    pub bytes: (usize, usize),
+    /// Code-point offsets in the value, as DHIS2 counts them.
+    pub start: usize,
+    pub end: usize,
+    /// DHIS2's line (1-based) and character (0-based, from the last line feed).
+    pub line: usize,
+    pub character: usize,
+}
+
+impl FieldSpan {
+    /// The span of bytes `start..end` of `text`, the value of field `name`.
+    pub fn new(name: impl Into<String>, text: &str, start: usize, end: usize) -> Self {
+        let start = start.min(text.len());
+        let end = end.clamp(start, text.len());
+        let cp = |b: usize| text.get(..b).map_or(0, |s| s.chars().count());
+        let (line, character) = crate::expr::line_column(text, start);
+        FieldSpan {
+            name: name.into(),
+            bytes: (start, end),
+            start: cp(start),
+            end: cp(end),
+            line,
+            character,
+        }
+    }
 }
 
 impl Finding {
@@ -104,7 +140,14 @@ impl Finding {
             objects: Vec::new(),
             target: None,
             config_key: None,
+            field: None,
         }
+    }
+
+    /// Point at a span inside a text field of the first object.
+    pub fn at_field(mut self, span: FieldSpan) -> Self {
+        self.field = Some(span);
+        self
     }
 
     /// Hint sentences particular to this finding, said before its help.

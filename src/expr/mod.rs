@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod lexer;
 pub mod parser;
+pub mod pi;
 pub mod print;
 
 pub use ast::{Expr, Node};

@@ -4,6 +4,7 @@
 
 pub mod attribute;
 pub mod disaggregation;
+pub mod expressions;
 pub mod graph;
 pub mod mappings;
 pub mod scope;
@@ -36,6 +37,8 @@ pub struct Job<'a> {
     pub graph: MappingGraph,
     /// Per PI (id): the period types the source's aggregate data exchanges transfer it with.
     exchange_periods: FxHashMap<String, Vec<(RelativeType, PeriodOrigin)>>,
+    /// The PIs' texts, parsed on first use.
+    texts: std::sync::OnceLock<expressions::Texts>,
 }
 
 /// Where the period types of a transfer come from (for messages).
@@ -57,6 +60,7 @@ impl<'a> Job<'a> {
         let graph = MappingGraph::build(target, &mappings);
         Job {
             exchange_periods: exchange_periods(source),
+            texts: std::sync::OnceLock::new(),
             source,
             target,
             config,
@@ -88,6 +92,27 @@ impl<'a> Job<'a> {
                 .and_then(|e| e.dhis2_version)
         };
         said.or_else(configured)
+    }
+
+    /// The source's DHIS2 version: as its metadata says, else `source.dhis2_version`.
+    pub fn source_version(&self) -> Option<crate::dhis2::Version> {
+        let s = self.source;
+        s.system
+            .as_ref()
+            .and_then(|s| s.version.as_deref())
+            .or_else(|| s.package.as_ref().and_then(|p| p.dhis2_version.as_deref()))
+            .and_then(crate::dhis2::Version::parse)
+            .or_else(|| self.config.source.as_ref().and_then(|e| e.dhis2_version))
+    }
+
+    /// The in-scope PIs' expressions, filters and boundaries, parsed and checked for
+    /// the source's version (once, on first use).
+    pub fn texts(&self) -> &expressions::Texts {
+        self.texts.get_or_init(|| {
+            crate::timing::phase("expressions", || {
+                expressions::build(self.source, &self.scope, self.source_version())
+            })
+        })
     }
 
     /// The data element values of the mappings that resolve to no target data element,

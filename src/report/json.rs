@@ -61,6 +61,9 @@ struct Diagnostic<'a> {
     help: String,
     objects: &'a [ObjectRef],
     target: Option<&'a TargetRef>,
+    /// Where in a text field of the first object (expression rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a crate::diagnostic::FieldSpan>,
 }
 
 pub fn render(report: &Report) -> String {
@@ -89,6 +92,7 @@ pub fn render(report: &Report) -> String {
                 help: f.full_help(),
                 objects: &f.objects,
                 target: f.target.as_ref(),
+                field: f.field.as_ref(),
             })
             .collect(),
         suppressed: report.suppressed,

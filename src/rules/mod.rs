@@ -99,6 +99,7 @@ mod duplicate_target;
 mod exchange_mismatch;
 mod expiry_window;
 mod incomplete_disaggregation;
+mod invalid_expression;
 mod mapping_attribute_misconfigured;
 mod mapping_attribute_missing;
 mod missing_category_option_combo;
@@ -109,10 +110,12 @@ mod not_aggregate_domain;
 mod period_type_mismatch;
 mod stale_analytics;
 mod target_without_code;
+mod tolerated_trailing_text;
 mod unassigned_org_unit;
 mod unknown_category_option_combo;
 mod unknown_data_element;
 mod unknown_org_unit;
+mod unknown_reference;
 mod unmapped_program_indicator;
 mod value_type_mismatch;
 mod version_note;
@@ -145,8 +148,11 @@ pub static RULES: &[&Rule] = &[
     &exchange_mismatch::RULE,
     &unmapped_program_indicator::RULE,
     &stale_analytics::RULE,
+    &tolerated_trailing_text::RULE,
     &disaggregation_mapping_invalid::RULE,
     &disaggregation_combo_mismatch::RULE,
+    &invalid_expression::RULE,
+    &unknown_reference::RULE,
 ];
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the

@@ -146,7 +146,12 @@ fn tb_pair_over_http_matches_files() {
         Some(&agg.display().to_string()),
         &version_aware,
     );
-    let source = Builder::new(Version::V241).metadata_file(&trk).start();
+    // The package leaves out the relationship type two of its PIs count; an instance
+    // that runs them has it (a file that omits a collection says nothing about it).
+    let source = Builder::new(Version::V241)
+        .metadata_file(&trk)
+        .metadata(serde_json::json!({"relationshipTypes": [{"id": "l0wf8ZWv9nX", "name": "Household member"}]}))
+        .start();
     let target = Builder::new(Version::V241).metadata_file(&agg).start();
     let over_http = run_json(
         t2a()

@@ -124,8 +124,11 @@ fn tb_pair_reports_exactly_the_known_defects() {
         Some(6),
         "the exchange and 5 PIs"
     );
-    // Nothing else at error or warning level but two data sets with uncoded objects.
-    assert_eq!(r["summary"]["errors"], 39);
+    // Nothing else at error or warning level but two data sets with uncoded objects,
+    // and the 7 unknown references of one PI's expression (see
+    // `real_package_expressions_parse_and_resolve`).
+    assert_eq!(diagnostics(&r, "T2A031").len(), 7);
+    assert_eq!(r["summary"]["errors"], 39 + 7);
     assert_eq!(diagnostics(&r, "T2A020").len(), 2, "target-without-code");
     assert_eq!(r["summary"]["warnings"], 4);
     // Notes: org units are not checkable (one), 3 data elements drop zeros on 2.41,
@@ -187,4 +190,83 @@ fn tb_pair_human_report_groups_by_cause() {
         .expect("run t2a check");
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!("tb_human", String::from_utf8_lossy(&out.stdout));
+}
+
+/// Every PI of the real packages parses and takes only what PIs take on its version;
+/// the one real reference defect is TB's "Pending laboratory events", whose
+/// condition string reads seven results of the diagnostic stage from the monitoring
+/// stage.
+#[test]
+fn real_package_expressions_parse_and_resolve() {
+    let real = require_real!();
+    let tb = check_json(
+        None,
+        &real
+            .join("tb_cs_agg/TB_CS_TRK_COMPLETE_2.41.json")
+            .display()
+            .to_string(),
+        Some(
+            &real
+                .join("tb_cs_agg/TB_AGG_COMPLETE_2.41.json")
+                .display()
+                .to_string(),
+        ),
+    );
+    assert!(
+        diagnostics(&tb, "T2A030").is_empty(),
+        "{:#?}",
+        diagnostics(&tb, "T2A030")
+    );
+    assert!(diagnostics(&tb, "T2A026").is_empty());
+    let refs = diagnostics(&tb, "T2A031");
+    assert_eq!(
+        first_ids(&refs),
+        BTreeSet::from(["uv4nAIX2U4s".to_string()])
+    );
+    let des: BTreeSet<&str> = refs
+        .iter()
+        .filter_map(|d| d["objects"].as_array()?.last()?["id"].as_str())
+        .collect();
+    assert_eq!(
+        des,
+        BTreeSet::from([
+            "CxjSGmVSIrD",
+            "Lr8yX1aTLf4",
+            "TPeXlGuQWUQ",
+            "Zd7703kfnOC",
+            "bNGqfxvPbPo",
+            "lmXKhJA5nk1",
+            "z0j1fZQHoSB"
+        ])
+    );
+    for d in &refs {
+        assert_eq!(d["field"]["name"], "expression");
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("is not in stage \"Monitoring laboratory results\"")
+        );
+    }
+    for (trk, agg) in [
+        (
+            "covac_eir/CVC_EIR_TRK_COMPLETE_2.38.json",
+            Some("covac_eir/CVC_EIR_AGG_2.38.json"),
+        ),
+        (
+            "covac_eir/CVC_EIR_T2A_2.38.json",
+            Some("covac_eir/CVC_EIR_AGG_2.38.json"),
+        ),
+        ("covac_eir/CVC_EIR_TRK_COMPLETE_2.38.json", None),
+    ] {
+        let agg = agg.map(|a| real.join(a).display().to_string());
+        let r = check_json(None, &real.join(trk).display().to_string(), agg.as_deref());
+        for code in ["T2A030", "T2A031", "T2A026"] {
+            assert!(
+                diagnostics(&r, code).is_empty(),
+                "{trk} {code}: {:#?}",
+                diagnostics(&r, code)
+            );
+        }
+    }
 }

@@ -137,4 +137,7 @@ rule_tests! {
     exchange_mismatch => "exchange-mismatch",
     disaggregation_mapping_invalid => "disaggregation-mapping-invalid",
     disaggregation_combo_mismatch => "disaggregation-combo-mismatch",
+    tolerated_trailing_text => "tolerated-trailing-text",
+    invalid_expression => "invalid-expression",
+    unknown_reference => "unknown-reference",
 }
