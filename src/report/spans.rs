@@ -31,6 +31,9 @@ pub enum Field {
     AttributeOptionCombo,
     /// A key of the job config (the finding is about the job).
     Config,
+    /// A span inside a PI's `expression` or `filter`.
+    Expression,
+    Filter,
 }
 
 impl Field {
@@ -43,6 +46,17 @@ impl Field {
             Field::CategoryOptionCombo => "aggregateExportCategoryOptionCombo",
             Field::AttributeOptionCombo => "aggregateExportAttributeOptionCombo",
             Field::Config => "the job's setting",
+            Field::Expression => "here in the expression",
+            Field::Filter => "here in the filter",
+        }
+    }
+
+    /// The text field a finding's span names.
+    fn of_span(name: &str) -> Option<Field> {
+        match name {
+            "expression" => Some(Field::Expression),
+            "filter" => Some(Field::Filter),
+            _ => None,
         }
     }
 
@@ -51,6 +65,8 @@ impl Field {
             Field::DataElementField => Some(b"aggregateExportDataElement"),
             Field::CategoryOptionCombo => Some(b"aggregateExportCategoryOptionCombo"),
             Field::AttributeOptionCombo => Some(b"aggregateExportAttributeOptionCombo"),
+            Field::Expression => Some(b"expression"),
+            Field::Filter => Some(b"filter"),
             Field::Object | Field::MappingAttribute | Field::Config => None,
         }
     }
@@ -176,6 +192,23 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
         } else {
             [1, 0]
         };
+        if let Some(fs) = &f.field
+            && let Some(field) = Field::of_span(&fs.name)
+        {
+            let inside = order.iter().find_map(|&s| {
+                let (o, l) = located[s].as_ref()?.range(&first.id, field)?;
+                let text = &sides[s].as_ref()?.map[o..o + l];
+                let (a, b) = (
+                    in_json_string(text, fs.bytes.0)?,
+                    in_json_string(text, fs.bytes.1)?,
+                );
+                Some((s, o + a, (b - a).max(1), field))
+            });
+            if inside.is_some() {
+                ranges[i] = inside;
+                continue;
+            }
+        }
         ranges[i] = order.iter().find_map(|&s| {
             let found = located[s].as_ref()?;
             field_of(f.rule.code)
@@ -210,6 +243,40 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
         }
     }
     out
+}
+
+/// The offset in a JSON string literal (`"…"`, as written in the file) of byte `at` of
+/// its decoded value: escapes take more room in the file than in the value.
+fn in_json_string(raw: &[u8], at: usize) -> Option<usize> {
+    let mut i = 1; // after the opening quote
+    let mut decoded = 0;
+    while decoded < at {
+        match *raw.get(i)? {
+            b'"' => return None,
+            b'\\' => {
+                let (file, value) = match *raw.get(i + 1)? {
+                    b'u' => {
+                        let hex = std::str::from_utf8(raw.get(i + 2..i + 6)?).ok()?;
+                        let unit = u32::from_str_radix(hex, 16).ok()?;
+                        if (0xD800..0xDC00).contains(&unit) {
+                            // A surrogate pair: two escapes, one 4-byte character.
+                            (12, 4)
+                        } else {
+                            (6, char::from_u32(unit).map_or(3, char::len_utf8))
+                        }
+                    }
+                    _ => (2, 1),
+                };
+                i += file;
+                decoded += value;
+            }
+            _ => {
+                i += 1;
+                decoded += 1;
+            }
+        }
+    }
+    Some(i)
 }
 
 fn config_span<'r>(report: &'r super::Report, key: &str) -> Option<&'r std::ops::Range<usize>> {
@@ -345,6 +412,8 @@ fn item_places(
                     Field::DataElementField,
                     Field::CategoryOptionCombo,
                     Field::AttributeOptionCombo,
+                    Field::Expression,
+                    Field::Filter,
                 ]
                 .into_iter()
                 .find(|f| f.key() == Some(k.as_bytes()));
@@ -472,5 +541,24 @@ mod tests {
         ] {
             let _ = locate(bad.as_bytes(), &ids, &collections, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod json_string_tests {
+    use super::in_json_string;
+
+    #[test]
+    fn value_offsets_map_through_escapes() {
+        let raw = br#""a\"b\u00e9c\n\ud83d\ude00d""#;
+        // value: a " b é(2 bytes) c \n 😀(4 bytes) d
+        assert_eq!(in_json_string(raw, 0), Some(1));
+        assert_eq!(in_json_string(raw, 1), Some(2));
+        assert_eq!(in_json_string(raw, 2), Some(4));
+        assert_eq!(in_json_string(raw, 3), Some(5));
+        assert_eq!(in_json_string(raw, 5), Some(11));
+        assert_eq!(in_json_string(raw, 7), Some(14));
+        assert_eq!(in_json_string(raw, 11), Some(26));
+        assert_eq!(in_json_string(raw, 40), None);
     }
 }
