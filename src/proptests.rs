@@ -498,3 +498,122 @@ proptest! {
         prop_assert_eq!(mem.ok(), streamed.ok(), "{}", text);
     }
 }
+
+// ---- program indicator expressions -----------------------------------------------
+
+/// Expression text from the language's own pieces, well-formed or not.
+fn expression_soup() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("#{abcdefghijk.bcdefghijkl}".to_string()),
+        Just("A{abcdefghijk}".to_string()),
+        Just("V{event_date}".to_string()),
+        Just("d2:condition('".to_string()),
+        Just("d2:count(".to_string()),
+        Just("is(".to_string()),
+        Just(" in ".to_string()),
+        Just("if(".to_string()),
+        Just("/*".to_string()),
+        Just("*/".to_string()),
+        Just(".stageOffset(".to_string()),
+        "[-+*/%^!<>=&|(),.'\"{}#:0-9 ]{1,3}",
+        "[a-zA-Z_]{1,12}",
+        nasty_text(),
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
+/// Well-formed expressions, built from the grammar.
+fn expression() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        "(0|[1-9][0-9]{0,3})(\\.[0-9]{1,2})?",
+        Just("#{abcdefghijk.bcdefghijkl}".to_string()),
+        Just("A{abcdefghijk}".to_string()),
+        Just("V{event_count}".to_string()),
+        Just("C{abcdefghijk}".to_string()),
+        Just("PS_EVENTDATE:abcdefghijk".to_string()),
+        Just("'text'".to_string()),
+        Just("\"x\\\"y\"".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        Just("d2:count(#{abcdefghijk.bcdefghijkl})".to_string()),
+        Just("d2:relationshipCount()".to_string()),
+    ];
+    leaf.prop_recursive(4, 32, 3, |inner| {
+        let op = prop_oneof![
+            Just("^"),
+            Just("*"),
+            Just("/"),
+            Just("%"),
+            Just("+"),
+            Just("-"),
+            Just("<"),
+            Just(">="),
+            Just("=="),
+            Just("!="),
+            Just("&&"),
+            Just("and"),
+            Just("||"),
+            Just("or"),
+        ];
+        prop_oneof![
+            (inner.clone(), op, inner.clone()).prop_map(|(a, o, b)| format!("{a} {o} {b}")),
+            (
+                prop_oneof![Just("-"), Just("!"), Just("not ")],
+                inner.clone()
+            )
+                .prop_map(|(o, a)| format!("{o}{a}")),
+            inner.clone().prop_map(|a| format!("( {a} )")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("if({a},{b}, {c})")),
+            prop::collection::vec(inner.clone(), 1..4)
+                .prop_map(|v| format!("greatest({})", v.join(", "))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("is({a} in {b})")),
+            (inner.clone(), inner).prop_map(|(a, b)| format!("d2:condition('1 > 0', {a}, {b})")),
+        ]
+    })
+}
+
+/// The tree without positions.
+fn shape(e: &crate::expr::Expr) -> String {
+    let debug = format!("{e:?}");
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some(i) = rest.find("Span {") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('}').map_or(rest.len(), |j| i + j + 1);
+        out.push('S');
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn expressions_of_any_shape_are_judged_never_panicked_on(text in expression_soup()) {
+        let v = crate::dhis2::Version::new(2, 40, 0);
+        let checked = crate::expr::pi::check(&text, v);
+        for p in &checked.problems {
+            prop_assert!(p.span.start <= p.span.end && p.span.end <= text.len(), "{text:?}: {p:?}");
+            prop_assert!(text.is_char_boundary(p.span.start) && text.is_char_boundary(p.span.end));
+            let _ = crate::diagnostic::FieldSpan::new("expression", &text, p.span.start, p.span.end);
+        }
+        let _ = crate::expr::parse(&text, false);
+    }
+
+    #[test]
+    fn printing_a_parsed_expression_parses_to_the_same_tree(text in expression()) {
+        let tree = crate::expr::parse(&text, true);
+        prop_assert!(tree.is_ok(), "{text}: {:?}", tree.as_ref().err().map(|e| e.message(&text)));
+        if let Ok(tree) = tree {
+            let printed = crate::expr::print::print(&tree);
+            let again = crate::expr::parse(&printed, true);
+            prop_assert!(again.is_ok(), "{printed}");
+            if let Ok(again) = again {
+                prop_assert_eq!(shape(&again), shape(&tree), "{} -> {}", text, printed);
+            }
+        }
+    }
+}

@@ -120,6 +120,16 @@ mod tests {
     }
 
     #[test]
+    fn hostile_nesting_is_an_error_not_a_crash() {
+        let deep = "(".repeat(100_000) + "1" + &")".repeat(100_000);
+        assert!(parse(&deep, true).is_err());
+        let deep = "-".repeat(100_000) + "1";
+        assert!(parse(&deep, true).is_err());
+        let fine = "(".repeat(50) + "1" + &")".repeat(50);
+        assert!(parse(&fine, true).is_ok());
+    }
+
+    #[test]
     fn comments_are_errors_before_2_41() {
         assert!(parse("1 /* x */", false).is_err());
         assert!(parse("1 /* x */", true).is_ok());

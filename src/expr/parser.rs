@@ -41,7 +41,12 @@ pub fn parse(text: &str, comments: bool) -> Result<Expr, SyntaxError> {
         at: e.at,
         token: None,
     })?;
-    let mut p = Parser { text, toks, pos: 0 };
+    let mut p = Parser {
+        text,
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let e = p.expr(0)?;
     p.skip_ws();
     if p.pos < p.toks.len() {
@@ -134,7 +139,12 @@ struct Parser<'a> {
     text: &'a str,
     toks: Vec<Token>,
     pos: usize,
+    /// Nesting so far: a bound keeps hostile input from exhausting the stack.
+    depth: usize,
 }
+
+/// Deeper than any real expression; DHIS2's own parser would overflow its stack.
+const MAX_DEPTH: usize = 200;
 
 type R<T> = Result<T, SyntaxError>;
 
@@ -203,6 +213,16 @@ impl<'a> Parser<'a> {
     }
 
     fn expr(&mut self, min_bp: u8) -> R<Expr> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error());
+        }
+        let e = self.expr_inner(min_bp);
+        self.depth -= 1;
+        e
+    }
+
+    fn expr_inner(&mut self, min_bp: u8) -> R<Expr> {
         self.skip_ws();
         let mut lhs = self.prefix()?;
         loop {

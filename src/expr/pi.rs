@@ -63,7 +63,7 @@ pub fn check(text: &str, version: Version) -> Checked {
     let comments = version.at_least(41);
     match parse(text, comments) {
         Err(e) => out.problems.push(Problem {
-            span: Span::new(e.at, (e.at + 1).min(text.len()).max(e.at)),
+            span: Span::new(e.at, e.at + char_len(text, e.at)),
             message: e.message(text),
         }),
         Ok(tree) => {
@@ -102,7 +102,7 @@ fn inner_texts(tree: &Expr, version: Version, comments: bool, out: &mut Checked)
         };
         match parse(&text, comments) {
             Err(e) => out.problems.push(Problem {
-                span: Span::new(shift(e.at), shift(e.at) + 1),
+                span: Span::new(shift(e.at), shift(e.at) + char_len(&text, e.at)),
                 message: format!("in the condition string: {}", e.message(&text)),
             }),
             Ok(t) => {
@@ -122,6 +122,13 @@ fn inner_texts(tree: &Expr, version: Version, comments: bool, out: &mut Checked)
             }
         }
     }
+}
+
+/// The length of the character at a byte offset (0 at the end).
+fn char_len(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|s| s.chars().next())
+        .map_or(0, char::len_utf8)
 }
 
 /// PI variables (§5): the grammar knows more, for program rules.
