@@ -605,12 +605,55 @@ impl Pair {
             refs(out, units.iter().map(|&u| w.units[u].id.as_str()))?;
             out.write_all(b"]}")?;
         }
-        out.write_all(b"],\"programIndicators\":[")?;
-        for (j, pi) in w.pis.iter().enumerate() {
-            sep(out, j)?;
+        // One stage per programme with two data elements, which the PI expressions read.
+        out.write_all(b"],\"programStages\":[")?;
+        for g in 0..w.program_units.len() {
+            sep(out, g)?;
             write!(
                 out,
-                r##"{{"id":"{}","name":"PI {j:05} of programme {g}","shortName":"PI {j:05}","code":"PI_{j:05}","program":{{"id":"{}"}},"analyticsType":"EVENT","expression":"d2:count(#{{Stg0000000{g}.Dx000000000}})","filter":"#{{Stg0000000{g}.Dx000000001}} == 'Yes'","aggregationType":"SUM","decimals":0,{STAMP}"##,
+                r#"{{"id":"{}","name":"Visit of programme {g}","program":{{"id":"{}"}},"repeatable":true,"programStageDataElements":[{{"dataElement":{{"id":"{}"}}}},{{"dataElement":{{"id":"{}"}}}}],{STAMP}}}"#,
+                uid('S', g),
+                uid('P', g),
+                uid('X', 0),
+                uid('X', 1)
+            )?;
+        }
+        write!(
+            out,
+            r#"],"dataElements":[{{"id":"{}","name":"Cases","valueType":"INTEGER_ZERO_OR_POSITIVE","domainType":"TRACKER"}},{{"id":"{}","name":"Confirmed","valueType":"TEXT","domainType":"TRACKER"}}]"#,
+            uid('X', 0),
+            uid('X', 1)
+        )?;
+        out.write_all(b",\"programIndicators\":[")?;
+        for (j, pi) in w.pis.iter().enumerate() {
+            sep(out, j)?;
+            let (stage, d0, d1) = (uid('S', pi.program), uid('X', 0), uid('X', 1));
+            // Four shapes of real packages, in turn.
+            let (expression, filter) = match j % 4 {
+                0 => (
+                    format!("d2:count(#{{{stage}.{d0}}})"),
+                    format!("#{{{stage}.{d1}}} == 'Yes'"),
+                ),
+                1 => (
+                    "V{event_count}".to_string(),
+                    format!(
+                        "d2:condition('#{{{stage}.{d1}}} == \\\"Yes\\\"', true, false) && V{{event_status}} == 'COMPLETED'"
+                    ),
+                ),
+                2 => (
+                    format!("if(#{{{stage}.{d0}}} > 10, 1, 0)"),
+                    format!(
+                        "d2:daysBetween(V{{enrollment_date}}, V{{event_date}}) <= 30 && d2:hasValue(#{{{stage}.{d0}}})"
+                    ),
+                ),
+                _ => (
+                    format!("#{{{stage}.{d0}}}"),
+                    format!("is(#{{{stage}.{d1}}} in 'Yes', 'Probable') /* 2.41 */"),
+                ),
+            };
+            write!(
+                out,
+                r##"{{"id":"{}","name":"PI {j:05} of programme {g}","shortName":"PI {j:05}","code":"PI_{j:05}","program":{{"id":"{}"}},"analyticsType":"EVENT","expression":"{expression}","filter":"{filter}","analyticsPeriodBoundaries":[{{"boundaryTarget":"EVENT_DATE","analyticsPeriodBoundaryType":"AFTER_START_OF_REPORTING_PERIOD"}},{{"boundaryTarget":"EVENT_DATE","analyticsPeriodBoundaryType":"BEFORE_END_OF_REPORTING_PERIOD"}}],"aggregationType":"SUM","decimals":0,{STAMP}"##,
                 uid('I', j),
                 uid('P', pi.program),
                 g = pi.program % 10

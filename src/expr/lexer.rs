@@ -224,6 +224,34 @@ enum Rank {
     Comment,
 }
 
+/// The fixed-text rules (implicit literals, named literals, reporting rate types,
+/// booleans, tags) grouped by their first byte, each with its rank.
+fn literals_by_first_byte() -> &'static [Vec<(&'static str, Rank)>] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<(&'static str, Rank)>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t: Vec<Vec<(&'static str, Rank)>> = vec![Vec::new(); 256];
+        let all = IMPLICIT
+            .iter()
+            .map(|l| (*l, Rank::Implicit))
+            .chain(NAMED.iter().enumerate().map(|(k, l)| (*l, Rank::Named(k))))
+            .chain(
+                REPORTING_RATE_TYPES
+                    .iter()
+                    .map(|l| (*l, Rank::ReportingRate)),
+            )
+            .chain(["true", "false"].into_iter().map(|l| (l, Rank::Boolean)))
+            .chain(
+                ["co:", "coGroup:", "deGroup:"]
+                    .into_iter()
+                    .map(|l| (l, Rank::Tag)),
+            );
+        for (lit, rank) in all {
+            t[lit.as_bytes()[0] as usize].push((lit, rank));
+        }
+        t
+    })
+}
+
 /// Lex a whole text. `comments`: whether `/* … */` is skipped (2.41+).
 pub fn lex(text: &str, comments: bool) -> Result<Vec<Token>, LexError> {
     let b = text.as_bytes();
@@ -282,32 +310,12 @@ fn longest(b: &[u8], i: usize, comments: bool) -> Option<(usize, Rank)> {
         }
     };
     let rest = &b[i..];
-    for lit in IMPLICIT {
-        offer(
-            rest.starts_with(lit.as_bytes()).then_some(lit.len()),
-            Rank::Implicit,
-        );
-    }
-    for (k, lit) in NAMED.iter().enumerate() {
-        offer(
-            rest.starts_with(lit.as_bytes()).then_some(lit.len()),
-            Rank::Named(k),
-        );
-    }
-    for r in REPORTING_RATE_TYPES {
-        offer(
-            rest.starts_with(r.as_bytes()).then_some(r.len()),
-            Rank::ReportingRate,
-        );
+    // Only the literals that start with this byte (a table built once).
+    for &(lit, rank) in &literals_by_first_byte()[rest[0] as usize] {
+        offer(rest.starts_with(lit.as_bytes()).then_some(lit.len()), rank);
     }
     offer(integer(rest), Rank::Integer);
     offer(numeric(rest), Rank::Numeric);
-    for lit in ["true", "false"] {
-        offer(
-            rest.starts_with(lit.as_bytes()).then_some(lit.len()),
-            Rank::Boolean,
-        );
-    }
     offer(date(rest), Rank::Date);
     offer(quoted_uid(rest), Rank::QuotedUid);
     offer(string(rest), Rank::String);
@@ -320,12 +328,6 @@ fn longest(b: &[u8], i: usize, comments: bool) -> Option<(usize, Rank)> {
         Rank::TaggedUid0,
     );
     offer(tagged_uid1(rest), Rank::TaggedUid1);
-    for tag in ["co:", "coGroup:", "deGroup:"] {
-        offer(
-            rest.starts_with(tag.as_bytes()).then_some(tag.len()),
-            Rank::Tag,
-        );
-    }
     offer(
         run(rest, |c| c.is_ascii_alphabetic() || c == b'_'),
         Rank::Identifier,

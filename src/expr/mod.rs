@@ -8,6 +8,7 @@ pub mod lexer;
 pub mod parser;
 pub mod pi;
 pub mod print;
+pub mod types;
 
 pub use ast::{Expr, Node};
 pub use parser::{SyntaxError, line_column, parse};

@@ -6,7 +6,8 @@ use rayon::prelude::*;
 
 use crate::catalog::Catalog;
 use crate::dhis2::Version;
-use crate::expr::pi::{self, Checked, LATEST};
+use crate::expr::pi::{self, Checked, LATEST, Problem, Role};
+use crate::expr::types;
 
 /// A PI's texts.
 #[derive(Debug)]
@@ -83,11 +84,17 @@ pub fn build(source: &Catalog, scope: &[usize], version: Option<Version>) -> Tex
         .par_iter()
         .map(|&i| {
             let pi = &source.program_indicators[i];
-            let expression = (!blank(pi.expression.as_deref()))
-                .then(|| pi::check(pi.expression.as_deref().unwrap_or(""), v));
+            let expression = (!blank(pi.expression.as_deref())).then(|| {
+                checked(
+                    source,
+                    pi.expression.as_deref().unwrap_or(""),
+                    Role::Expression,
+                    v,
+                )
+            });
             // An empty filter is no filter; a blank one too (DHIS2 trims it away).
             let filter = (!blank(pi.filter.as_deref()))
-                .then(|| pi::check(pi.filter.as_deref().unwrap_or(""), v));
+                .then(|| checked(source, pi.filter.as_deref().unwrap_or(""), Role::Filter, v));
             let boundaries = pi
                 .analytics_period_boundaries
                 .iter()
@@ -139,13 +146,56 @@ fn mapping_filters(source: &Catalog, scope: &[usize], v: Version) -> Vec<Mapping
                     program: p,
                     mapping: m.id.clone(),
                     option: o.option_id.clone(),
-                    checked: pi::check(&text, v),
+                    checked: checked(source, &text, Role::Filter, v),
                     text,
                 });
             }
         }
     }
     out
+}
+
+/// The source's value types, for the type check.
+struct SourceTypes<'a>(&'a Catalog);
+
+impl types::Types for SourceTypes<'_> {
+    fn data_element(&self, id: &str) -> Option<&str> {
+        self.0.data_elements.get(id)?.value_type.as_deref()
+    }
+    fn attribute(&self, id: &str) -> Option<&str> {
+        self.0
+            .tracked_entity_attributes
+            .get(id)?
+            .value_type
+            .as_deref()
+    }
+}
+
+/// Parse and check a text, then type check it (and its inner conditions) when it
+/// parsed clean and the version casts as the checker knows.
+fn checked(source: &Catalog, text: &str, role: Role, v: Version) -> Checked {
+    let mut c = pi::check(text, v);
+    if !c.problems.is_empty() || !types::checks_types(v) {
+        return c;
+    }
+    let t = SourceTypes(source);
+    if let Some(tree) = &c.tree
+        && let Err(e) = types::check(tree, role, &t)
+    {
+        c.problems.push(Problem {
+            span: e.span,
+            message: e.message,
+        });
+    }
+    for inner in &c.inner {
+        if let Err(e) = types::check(&inner.tree, Role::Filter, &t) {
+            c.problems.push(Problem {
+                span: inner.outer(e.span),
+                message: format!("in the condition string: {}", e.message),
+            });
+        }
+    }
+    c
 }
 
 /// Java's `\w{11}` at the start of `s`.
