@@ -4,6 +4,7 @@
 //! DHIS2 version.
 
 pub mod ast;
+pub mod facts;
 pub mod lexer;
 pub mod parser;
 pub mod pi;

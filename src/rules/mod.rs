@@ -88,6 +88,7 @@ macro_rules! declare_rule {
     };
 }
 
+mod aggregation_type_mismatch;
 mod attribute_option_combo;
 pub mod bulk_rename;
 mod category_option_combo_not_in_combo;
@@ -107,6 +108,7 @@ mod mixed_id_schemes;
 mod negative_or_zero_rejected;
 mod non_integer_export;
 mod not_aggregate_domain;
+mod org_unit_field_invalid;
 mod period_type_mismatch;
 mod stale_analytics;
 mod target_without_code;
@@ -119,6 +121,7 @@ mod unknown_reference;
 mod unmapped_program_indicator;
 mod value_type_mismatch;
 mod version_note;
+mod wrong_analytics_type_item;
 mod zero_not_stored;
 
 /// Every implemented rule, in code order.
@@ -153,6 +156,9 @@ pub static RULES: &[&Rule] = &[
     &disaggregation_combo_mismatch::RULE,
     &invalid_expression::RULE,
     &unknown_reference::RULE,
+    &wrong_analytics_type_item::RULE,
+    &aggregation_type_mismatch::RULE,
+    &org_unit_field_invalid::RULE,
 ];
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the

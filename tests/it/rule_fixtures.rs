@@ -140,4 +140,7 @@ rule_tests! {
     tolerated_trailing_text => "tolerated-trailing-text",
     invalid_expression => "invalid-expression",
     unknown_reference => "unknown-reference",
+    wrong_analytics_type_item => "wrong-analytics-type-item",
+    aggregation_type_mismatch => "aggregation-type-mismatch",
+    org_unit_field_invalid => "org-unit-field-invalid",
 }
