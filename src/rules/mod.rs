@@ -170,6 +170,31 @@ pub fn planned() -> impl Iterator<Item = &'static RuleId> {
         .filter(|id| !RULES.iter().any(|r| std::ptr::eq(r.id, *id)))
 }
 
+/// The expression rules (T2A026, T2A030–T2A039) check every PI in scope, but only
+/// their findings on mapped PIs stop a sync.
+pub fn is_expression_rule(id: &RuleId) -> bool {
+    id.code == "T2A026" || id.code.strip_prefix("T2A03").is_some_and(|d| d.len() == 1)
+}
+
+/// Whether a finding stops a sync: every error, except an expression rule's on a PI
+/// without a mapping.
+pub fn gates_sync(cx: &Job<'_>, f: &Finding) -> bool {
+    if f.severity != crate::diagnostic::Severity::Error {
+        return false;
+    }
+    if !is_expression_rule(f.rule) {
+        return true;
+    }
+    match f.objects.first() {
+        Some(o) if o.kind == "programIndicator" => cx
+            .mappings
+            .iter()
+            .any(|m| cx.source.program_indicators[m.pi].id == o.id),
+        // Program-level findings (category mapping filters) gate.
+        _ => true,
+    }
+}
+
 /// Find an implemented rule by name or code (case-insensitive code).
 pub fn find(name_or_code: &str) -> Option<&'static Rule> {
     RULES

@@ -26,15 +26,22 @@ impl Run<'_> {
             },
             diagnostics,
         });
-        if counts.errors == 0 {
+        // Expression findings on PIs without a mapping are reported, not gating.
+        let gating: Vec<crate::diagnostic::Finding> = check
+            .findings
+            .iter()
+            .filter(|f| crate::rules::gates_sync(cx, f))
+            .cloned()
+            .collect();
+        if gating.is_empty() {
             return None;
         }
-        self.print_errors(check);
-        let ex = skip::exclusions(cx, &check.findings);
+        self.print_errors(check, &gating);
+        let ex = skip::exclusions(cx, &gating);
         if self.config.sync.on_error == OnError::Refuse {
             self.log.event(
                 "refused",
-                json!({"errors": counts.errors, "skippable": ex.blocking.is_empty()}),
+                json!({"errors": gating.len(), "skippable": ex.blocking.is_empty()}),
                 if ex.blocking.is_empty() {
                     "nothing written: the check found errors; fix them, or leave out the program indicators they name with --skip-invalid (sync.on_error = \"skip\")"
                 } else {
@@ -47,7 +54,7 @@ impl Run<'_> {
             let rules: Vec<&str> = ex.blocking.iter().map(|f| f.rule.name).collect();
             self.log.event(
                 "refused",
-                json!({"errors": counts.errors, "skippable": false, "blocking": rules}),
+                json!({"errors": gating.len(), "skippable": false, "blocking": rules}),
                 format!(
                     "nothing written: errors of {} concern the whole job, and skipping program indicators cannot get past them",
                     unique(&rules).join(", ")
@@ -73,13 +80,12 @@ impl Run<'_> {
     }
 
     /// The check's errors, once, grouped by rule (warnings stay in the run report).
-    pub(super) fn print_errors(&mut self, check: &crate::report::Report) {
-        let errors: Vec<crate::diagnostic::Finding> = check
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .cloned()
-            .collect();
+    pub(super) fn print_errors(
+        &mut self,
+        check: &crate::report::Report,
+        gating: &[crate::diagnostic::Finding],
+    ) {
+        let errors: Vec<crate::diagnostic::Finding> = gating.to_vec();
         match self.opts.format {
             LogFormat::Human => {
                 let errors_only = crate::report::Report::new(

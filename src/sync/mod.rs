@@ -43,7 +43,6 @@ use serde_json::{Value, json};
 
 use crate::check::{Pair, check_with_context, load_pair};
 use crate::config::{Config, OnError, Stale, StaleAnalytics};
-use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::job::Job;
 use crate::report::{self as check_report, Format, HumanOptions};

@@ -3,6 +3,7 @@
 //! (§6), on 2.36, 2.38, 2.41 and 2.43.
 
 mod disaggregated;
+mod expressions;
 mod faults;
 mod file;
 mod skip;
