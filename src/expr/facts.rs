@@ -75,3 +75,46 @@ pub fn reads_stage_data(e: &Expr) -> bool {
     e.walk(&mut |x| found |= matches!(x.kind, Node::StageDe { .. }));
     found
 }
+
+/// Whether a node reads event data (pi-expressions.md §8, the T2A035 list): `#{…}`,
+/// `PS_EVENTDATE:`, the `d2:count*` and `d2:minValue`/`d2:maxValue` functions, and the
+/// event variables.
+pub fn reads_event_data(e: &Expr) -> bool {
+    match &e.kind {
+        Node::StageDe { .. } | Node::PsEventDate(_) => true,
+        Node::ItemFunction { name, .. } => {
+            name.starts_with("d2:count") || matches!(*name, "d2:minValue(" | "d2:maxValue(")
+        }
+        Node::Variable(v) => matches!(
+            *v,
+            "event_date"
+                | "execution_date"
+                | "creation_date"
+                | "due_date"
+                | "scheduled_date"
+                | "event_status"
+        ),
+        _ => false,
+    }
+}
+
+/// A text as DHIS2 computes it: its tokens without whitespace and comments, string
+/// literals by their content (`'M'` = `"M"`). `None` when it does not lex.
+pub fn canonical(text: &str, comments: bool) -> Option<String> {
+    use super::lexer::{Kind, lex};
+    let toks = lex(text, comments).ok()?;
+    let mut out = String::with_capacity(text.len());
+    for t in toks {
+        let s = &text[t.span.start..t.span.end];
+        match t.kind {
+            Kind::Ws => continue,
+            Kind::String | Kind::QuotedUid => {
+                out.push('\u{1}');
+                out.push_str(&s[1..s.len() - 1]);
+            }
+            _ => out.push_str(s),
+        }
+        out.push('\u{0}');
+    }
+    Some(out)
+}

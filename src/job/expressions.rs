@@ -71,6 +71,15 @@ pub struct Texts {
     pub assumed: bool,
     pub pis: Vec<PiTexts>,
     pub mapping_filters: Vec<MappingFilter>,
+    /// PI index in the source -> its entry in `pis`.
+    by_pi: rustc_hash::FxHashMap<usize, usize>,
+}
+
+impl Texts {
+    /// The texts of a PI (by its index in the source), when it is in scope.
+    pub fn of(&self, pi: usize) -> Option<&PiTexts> {
+        self.by_pi.get(&pi).map(|&i| &self.pis[i])
+    }
 }
 
 /// Blank (absent, empty or whitespace only).
@@ -116,9 +125,11 @@ pub fn build(source: &Catalog, scope: &[usize], version: Option<Version>) -> Tex
             }
         })
         .collect();
+    let pis: Vec<PiTexts> = pis;
     Texts {
         version: v,
         assumed: version.is_none(),
+        by_pi: pis.iter().enumerate().map(|(i, t)| (t.pi, i)).collect(),
         pis,
         mapping_filters: mapping_filters(source, scope, v),
     }
@@ -319,5 +330,37 @@ mod tests {
             BoundaryForm::Unresolved
         );
         assert_eq!(boundary_form("", v), BoundaryForm::Unresolved);
+    }
+}
+
+impl PiTexts {
+    /// Whether DHIS2 accepts every text of the PI (no `invalid-expression` on it).
+    pub fn valid(&self) -> bool {
+        let ok = |c: &Option<Checked>| c.as_ref().is_none_or(|c| c.problems.is_empty());
+        self.expression.is_some()
+            && ok(&self.expression)
+            && ok(&self.filter)
+            && self
+                .boundaries
+                .iter()
+                .all(|b| !matches!(b.form, BoundaryForm::Unresolved | BoundaryForm::TooNew))
+    }
+
+    /// Whether the expression or the filter (their inner conditions too) has a node
+    /// for which `f` holds.
+    pub fn any(&self, f: &dyn Fn(&crate::expr::Expr) -> bool) -> bool {
+        [&self.expression, &self.filter]
+            .into_iter()
+            .flatten()
+            .any(|c| crate::expr::facts::any(c, f))
+    }
+
+    /// The whole expression's variable, if it is one.
+    pub fn whole_variable(&self) -> Option<&'static str> {
+        self.expression
+            .as_ref()?
+            .tree
+            .as_ref()
+            .and_then(crate::expr::facts::whole_variable)
     }
 }

@@ -90,6 +90,11 @@ impl PeriodType {
     }
 
     /// Financial year types (their relative periods follow a system setting).
+    /// Shorter than a year: a yearly total sums several of its periods.
+    pub fn is_sub_yearly(self) -> bool {
+        self < PeriodType::Yearly
+    }
+
     pub fn is_financial(self) -> bool {
         matches!(
             self,

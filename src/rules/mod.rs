@@ -93,10 +93,12 @@ mod attribute_option_combo;
 pub mod bulk_rename;
 mod category_option_combo_not_in_combo;
 mod conflicting_period_types;
+mod cumulative_boundary;
 mod data_element_not_in_data_set;
 mod disaggregation_combo_mismatch;
 mod disaggregation_mapping_invalid;
 mod duplicate_target;
+mod event_type_counts_enrollments;
 mod exchange_mismatch;
 mod expiry_window;
 mod incomplete_disaggregation;
@@ -158,6 +160,8 @@ pub static RULES: &[&Rule] = &[
     &unknown_reference::RULE,
     &wrong_analytics_type_item::RULE,
     &aggregation_type_mismatch::RULE,
+    &event_type_counts_enrollments::RULE,
+    &cumulative_boundary::RULE,
     &org_unit_field_invalid::RULE,
 ];
 

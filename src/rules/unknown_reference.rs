@@ -60,6 +60,11 @@ struct Miss {
     objects: Vec<ObjectRef>,
 }
 
+/// Whether any item of the PI does not resolve (the precedence of the mapping rules).
+pub(super) fn has_unknown_reference(cx: &Job<'_>, t: &PiTexts) -> bool {
+    !pi_findings(cx, t).is_empty()
+}
+
 fn pi_findings(cx: &Job<'_>, t: &PiTexts) -> Vec<Finding> {
     let s = cx.source;
     let pi = &s.program_indicators[t.pi];

@@ -143,4 +143,6 @@ rule_tests! {
     wrong_analytics_type_item => "wrong-analytics-type-item",
     aggregation_type_mismatch => "aggregation-type-mismatch",
     org_unit_field_invalid => "org-unit-field-invalid",
+    event_type_counts_enrollments => "event-type-counts-enrollments",
+    cumulative_boundary => "cumulative-boundary",
 }
