@@ -107,6 +107,7 @@ pub fn build(source: &Catalog, scope: &[usize], version: Option<Version>) -> Tex
             let boundaries = pi
                 .analytics_period_boundaries
                 .iter()
+                .flatten()
                 .enumerate()
                 .map(|(index, b)| {
                     let target = b.boundary_target.clone().unwrap_or_default();
@@ -283,6 +284,38 @@ pub fn boundary_form(t: &str, v: Version) -> BoundaryForm {
     BoundaryForm::Unresolved
 }
 
+impl PiTexts {
+    /// Whether DHIS2 accepts every text of the PI (no `invalid-expression` on it).
+    pub fn valid(&self) -> bool {
+        let ok = |c: &Option<Checked>| c.as_ref().is_none_or(|c| c.problems.is_empty());
+        self.expression.is_some()
+            && ok(&self.expression)
+            && ok(&self.filter)
+            && self
+                .boundaries
+                .iter()
+                .all(|b| !matches!(b.form, BoundaryForm::Unresolved | BoundaryForm::TooNew))
+    }
+
+    /// Whether the expression or the filter (their inner conditions too) has a node
+    /// for which `f` holds.
+    pub fn any(&self, f: &dyn Fn(&crate::expr::Expr) -> bool) -> bool {
+        [&self.expression, &self.filter]
+            .into_iter()
+            .flatten()
+            .any(|c| crate::expr::facts::any(c, f))
+    }
+
+    /// The whole expression's variable, if it is one.
+    pub fn whole_variable(&self) -> Option<&'static str> {
+        self.expression
+            .as_ref()?
+            .tree
+            .as_ref()
+            .and_then(crate::expr::facts::whole_variable)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,37 +363,5 @@ mod tests {
             BoundaryForm::Unresolved
         );
         assert_eq!(boundary_form("", v), BoundaryForm::Unresolved);
-    }
-}
-
-impl PiTexts {
-    /// Whether DHIS2 accepts every text of the PI (no `invalid-expression` on it).
-    pub fn valid(&self) -> bool {
-        let ok = |c: &Option<Checked>| c.as_ref().is_none_or(|c| c.problems.is_empty());
-        self.expression.is_some()
-            && ok(&self.expression)
-            && ok(&self.filter)
-            && self
-                .boundaries
-                .iter()
-                .all(|b| !matches!(b.form, BoundaryForm::Unresolved | BoundaryForm::TooNew))
-    }
-
-    /// Whether the expression or the filter (their inner conditions too) has a node
-    /// for which `f` holds.
-    pub fn any(&self, f: &dyn Fn(&crate::expr::Expr) -> bool) -> bool {
-        [&self.expression, &self.filter]
-            .into_iter()
-            .flatten()
-            .any(|c| crate::expr::facts::any(c, f))
-    }
-
-    /// The whole expression's variable, if it is one.
-    pub fn whole_variable(&self) -> Option<&'static str> {
-        self.expression
-            .as_ref()?
-            .tree
-            .as_ref()
-            .and_then(crate::expr::facts::whole_variable)
     }
 }

@@ -277,8 +277,10 @@ pub struct ProgramIndicator {
     /// 2.42+: ids of the program's `categoryMappings` this PI uses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub category_mapping_ids: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub analytics_period_boundaries: Vec<AnalyticsPeriodBoundary>,
+    /// `None` when the file leaves the list out: it says nothing about the bounds
+    /// (DHIS2 itself always writes the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics_period_boundaries: Option<Vec<AnalyticsPeriodBoundary>>,
     /// 2.40+: which org unit the PI is counted at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_unit_field: Option<String>,

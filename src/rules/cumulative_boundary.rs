@@ -42,7 +42,8 @@ declare_rule! {
 
 fn lower(b: &crate::job::expressions::Boundary, pi: &ProgramIndicator) -> bool {
     pi.analytics_period_boundaries
-        .get(b.index)
+        .as_deref()
+        .and_then(|l| l.get(b.index))
         .and_then(|x| x.analytics_period_boundary_type.as_deref())
         .is_some_and(|k| k.starts_with("AFTER_"))
 }
@@ -90,6 +91,10 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             continue;
         }
         let pi = &cx.source.program_indicators[m.pi];
+        // A file without the list says nothing about the bounds.
+        if pi.analytics_period_boundaries.is_none() {
+            continue;
+        }
         let self_bounded = t.any(&|e| {
             matches!(
                 e.kind,

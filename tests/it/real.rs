@@ -144,7 +144,17 @@ fn tb_pair_reports_exactly_the_known_defects() {
         64,
         "unmapped-program-indicator"
     );
-    assert_eq!(r["summary"]["notes"], 74, "with the two bulk-rename notes");
+    // 73 EVENT PIs count enrollments per cell (the WHO pattern, a note).
+    assert_eq!(
+        diagnostics(&r, "T2A034").len(),
+        73,
+        "event-type-counts-enrollments"
+    );
+    assert_eq!(
+        r["summary"]["notes"],
+        74 + 73,
+        "with the two bulk-rename notes"
+    );
     assert_eq!(diagnostics(&r, "T2A012")[0]["severity"], "note");
 }
 
