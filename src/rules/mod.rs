@@ -97,11 +97,13 @@ mod cumulative_boundary;
 mod data_element_not_in_data_set;
 mod disaggregation_combo_mismatch;
 mod disaggregation_mapping_invalid;
+mod duplicate_disaggregation;
 mod duplicate_target;
 mod event_type_counts_enrollments;
 mod exchange_mismatch;
 mod expiry_window;
 mod incomplete_disaggregation;
+mod inconsistent_disaggregation;
 mod invalid_expression;
 mod mapping_attribute_misconfigured;
 mod mapping_attribute_missing;
@@ -112,6 +114,7 @@ mod non_integer_export;
 mod not_aggregate_domain;
 mod org_unit_field_invalid;
 mod period_type_mismatch;
+mod stage_value_semantics;
 mod stale_analytics;
 mod target_without_code;
 mod tolerated_trailing_text;
@@ -163,6 +166,9 @@ pub static RULES: &[&Rule] = &[
     &event_type_counts_enrollments::RULE,
     &cumulative_boundary::RULE,
     &org_unit_field_invalid::RULE,
+    &duplicate_disaggregation::RULE,
+    &inconsistent_disaggregation::RULE,
+    &stage_value_semantics::RULE,
 ];
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the

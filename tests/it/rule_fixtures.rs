@@ -145,4 +145,7 @@ rule_tests! {
     org_unit_field_invalid => "org-unit-field-invalid",
     event_type_counts_enrollments => "event-type-counts-enrollments",
     cumulative_boundary => "cumulative-boundary",
+    duplicate_disaggregation => "duplicate-disaggregation",
+    inconsistent_disaggregation => "inconsistent-disaggregation",
+    stage_value_semantics => "stage-value-semantics",
 }
