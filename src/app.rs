@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Snapshot(args) => run_snapshot(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain(args) => run_explain(args),
+        Command::ExplainPi(args) => run_explain_pi(args),
         Command::Init(args) => run_init(args),
         Command::Graph(args) => run_graph(args),
         Command::Coverage(args) => run_coverage(args, &human),
@@ -388,6 +389,26 @@ fn run_graph(args: crate::cli::GraphArgs) -> Result<u8, Error> {
         )
     })?;
     print(&text)?;
+    Ok(0)
+}
+
+fn run_explain_pi(args: crate::cli::ExplainPiArgs) -> Result<u8, Error> {
+    use crate::views::explain_pi;
+    let explanation = job_and_check(&args.job, |cx, report| {
+        let Some((i, _)) = explain_pi::find(cx, &args.pi) else {
+            return Err(Error::usage(
+                format!("no program indicator `{}` in the source", args.pi),
+                Some("give its UID, code or exact name; `t2a mapping export` lists the program indicators in scope".into()),
+            ));
+        };
+        Ok(explain_pi::explain(cx, report, i))
+    })?;
+    match args.format {
+        TextFormat::Human => print(&explain_pi::human(&explanation))?,
+        TextFormat::Json => {
+            print(&(serde_json::to_string_pretty(&explanation).unwrap_or_default() + "\n"))?
+        }
+    }
     Ok(0)
 }
 

@@ -46,6 +46,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the documentation of a rule
     Explain(ExplainArgs),
+    /// How DHIS2 will compute one program indicator, in words, with its findings
+    ExplainPi(ExplainPiArgs),
     /// Write a commented job config from what the instances (or files) hold
     Init(InitArgs),
     /// Draw the mapping (PIs -> data elements -> data sets), defects marked
@@ -77,6 +79,20 @@ pub struct InitArgs {
     /// Replace an existing file
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainPiArgs {
+    /// The program indicator: UID, code or name
+    #[arg(value_name = "UID|CODE")]
+    pub pi: String,
+
+    #[command(flatten)]
+    pub job: JobArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
 }
 
 #[derive(Debug, Args)]

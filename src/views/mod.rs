@@ -3,6 +3,7 @@
 
 pub mod coverage;
 pub mod diff;
+pub mod explain_pi;
 pub mod graph;
 
 use std::collections::HashMap;

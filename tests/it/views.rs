@@ -145,3 +145,54 @@ fn diff_lists_what_mappings_feel_and_check_explains_renames_with_it() {
         );
     }
 }
+
+/// `explain-pi` says how DHIS2 computes a PI: its row, count, rows kept, aggregation,
+/// org unit, target and findings.
+#[test]
+fn explain_pi_says_how_dhis2_computes_a_program_indicator() {
+    let dir = "tests/fixtures/rules/inconsistent-disaggregation/units";
+    let out = crate::support::t2a()
+        .current_dir(crate::support::repo(dir))
+        .args([
+            "explain-pi",
+            "piCasesF001",
+            "--source",
+            "source.json",
+            "--target",
+            "target.json",
+        ])
+        .output()
+        .expect("run t2a explain-pi");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    insta::assert_snapshot!("explain_pi", text);
+    let json = crate::support::t2a()
+        .current_dir(crate::support::repo(dir))
+        .args([
+            "explain-pi",
+            "Cases (male)",
+            "--source",
+            "source.json",
+            "--target",
+            "target.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run t2a explain-pi");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(v["id"], "piCasesM001");
+    assert_eq!(v["analyticsType"], "EVENT");
+    assert!(
+        v["findings"][0]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("T2A038")
+    );
+    let missing = crate::support::t2a()
+        .current_dir(crate::support::repo(dir))
+        .args(["explain-pi", "piNotThere1", "--source", "source.json"])
+        .output()
+        .expect("run t2a explain-pi");
+    assert_eq!(missing.status.code(), Some(2));
+}
