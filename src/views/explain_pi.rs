@@ -95,7 +95,7 @@ pub fn explain(cx: &Job<'_>, report: &Report, index: usize) -> Explanation {
         Some("COUNT") => "COUNT: the rows of each cell are counted".into(),
         Some("AVERAGE") => "AVERAGE: the rows of each cell are averaged".into(),
         Some("CUSTOM") => "CUSTOM: the expression aggregates itself".into(),
-        Some(other) => format!("{other}"),
+        Some(other) => other.to_string(),
     };
     let counted_at = match pi.org_unit_field.as_deref().filter(|f| !f.is_empty()) {
         _ if !v.at_least(40) => format!(
