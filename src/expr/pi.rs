@@ -353,6 +353,34 @@ mod tests {
     }
 
     #[test]
+    fn each_version_boundary_of_the_matrix() {
+        let v = |minor, patch| Version::new(2, minor, patch);
+        // (text, last version without it, first version with it)
+        for (text, before, from) in [
+            ("removeZeros(1)", v(38, 7), v(39, 0)),
+            ("null", v(38, 7), v(39, 0)),
+            ("V{scheduled_date}", v(38, 7), v(39, 0)),
+            ("is(1 in 1)", v(39, 9), v(40, 0)),
+            ("contains('ab', 'a')", v(40, 12), v(41, 0)),
+            ("containsItems('a,b', 'a')", v(40, 12), v(41, 0)),
+            ("1 /* c */", v(40, 12), v(41, 0)),
+            (
+                "#{abcdefghijk.bcdefghijkl}.stageOffset(0)",
+                v(37, 10),
+                v(38, 0),
+            ),
+            ("count(distinct 1)", v(37, 3), v(37, 4)),
+        ] {
+            assert!(!problems(text, before).is_empty(), "{text} on {before}");
+            assert!(
+                problems(text, from).is_empty(),
+                "{text} on {from}: {:?}",
+                problems(text, from)
+            );
+        }
+    }
+
+    #[test]
     fn condition_strings_are_checked_at_their_place() {
         let text = "d2:condition('#{abcdefghijk.bcdefghijkl} == ', 1, 0)";
         let c = check(text, LATEST);

@@ -34,6 +34,7 @@ pub enum Field {
     /// A span inside a PI's `expression` or `filter`.
     Expression,
     Filter,
+    OrgUnitField,
 }
 
 impl Field {
@@ -48,6 +49,7 @@ impl Field {
             Field::Config => "the job's setting",
             Field::Expression => "here in the expression",
             Field::Filter => "here in the filter",
+            Field::OrgUnitField => "orgUnitField",
         }
     }
 
@@ -56,6 +58,7 @@ impl Field {
         match name {
             "expression" => Some(Field::Expression),
             "filter" => Some(Field::Filter),
+            "orgUnitField" => Some(Field::OrgUnitField),
             _ => None,
         }
     }
@@ -67,6 +70,7 @@ impl Field {
             Field::AttributeOptionCombo => Some(b"aggregateExportAttributeOptionCombo"),
             Field::Expression => Some(b"expression"),
             Field::Filter => Some(b"filter"),
+            Field::OrgUnitField => Some(b"orgUnitField"),
             Field::Object | Field::MappingAttribute | Field::Config => None,
         }
     }
@@ -414,6 +418,7 @@ fn item_places(
                     Field::AttributeOptionCombo,
                     Field::Expression,
                     Field::Filter,
+                    Field::OrgUnitField,
                 ]
                 .into_iter()
                 .find(|f| f.key() == Some(k.as_bytes()));
