@@ -78,7 +78,12 @@ pub struct Texts {
 impl Texts {
     /// The texts of a PI (by its index in the source), when it is in scope.
     pub fn of(&self, pi: usize) -> Option<&PiTexts> {
-        self.by_pi.get(&pi).map(|&i| &self.pis[i])
+        self.index(pi).map(|i| &self.pis[i])
+    }
+
+    /// Where a PI (by its index in the source) stands in `pis`.
+    pub fn index(&self, pi: usize) -> Option<usize> {
+        self.by_pi.get(&pi).copied()
     }
 }
 

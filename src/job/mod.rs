@@ -39,6 +39,11 @@ pub struct Job<'a> {
     exchange_periods: FxHashMap<String, Vec<(RelativeType, PeriodOrigin)>>,
     /// The PIs' texts, parsed on first use.
     texts: std::sync::OnceLock<expressions::Texts>,
+    /// What several expression rules ask, computed once: per in-scope PI (its index
+    /// in `texts().pis`) whether every item resolves, and the groups of identically
+    /// defined disaggregation PIs.
+    pub resolved: std::sync::OnceLock<Vec<bool>>,
+    pub identical_groups: std::sync::OnceLock<Vec<Vec<usize>>>,
 }
 
 /// Where the period types of a transfer come from (for messages).
@@ -61,6 +66,8 @@ impl<'a> Job<'a> {
         Job {
             exchange_periods: exchange_periods(source),
             texts: std::sync::OnceLock::new(),
+            resolved: std::sync::OnceLock::new(),
+            identical_groups: std::sync::OnceLock::new(),
             source,
             target,
             config,

@@ -81,7 +81,11 @@ pub(super) fn comparable(cx: &Job<'_>, m: &Mapping) -> bool {
 
 /// Groups of identically defined PIs of one program, DE and AOC under two or more
 /// COCs (mapping indices).
-pub(super) fn groups(cx: &Job<'_>) -> Vec<Vec<usize>> {
+pub(super) fn groups<'a>(cx: &'a Job<'_>) -> &'a [Vec<usize>] {
+    cx.identical_groups.get_or_init(|| compute_groups(cx))
+}
+
+fn compute_groups(cx: &Job<'_>) -> Vec<Vec<usize>> {
     let t = cx.target;
     let mut by_key: BTreeMap<(String, usize, Option<usize>, String), Vec<usize>> = BTreeMap::new();
     for (i, m) in cx.mappings.iter().enumerate() {
@@ -118,7 +122,7 @@ pub(super) fn groups(cx: &Job<'_>) -> Vec<Vec<usize>> {
 fn check(cx: &Job<'_>) -> Vec<Finding> {
     let t = cx.target;
     groups(cx)
-        .into_iter()
+        .iter()
         .map(|ms| {
             let first = &cx.mappings[ms[0]];
             let de = first.target_de.unwrap_or(0);
@@ -139,7 +143,7 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
                 ),
                 "give each program indicator the filter of its own option combo",
             );
-            for &i in &ms {
+            for &i in ms {
                 f = f.object(cx.pi_ref(&cx.mappings[i]));
             }
             f.object(ObjectRef::of(&t.data_elements[de]))

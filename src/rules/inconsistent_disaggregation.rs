@@ -93,8 +93,9 @@ fn unit(cx: &Job<'_>, m: &Mapping) -> [(&'static str, String); 5] {
 fn check(cx: &Job<'_>) -> Vec<Finding> {
     let t = cx.target;
     let in_duplicates: rustc_hash::FxHashSet<usize> = super::duplicate_disaggregation::groups(cx)
-        .into_iter()
+        .iter()
         .flatten()
+        .copied()
         .collect();
     let mut by_target: BTreeMap<(usize, Option<usize>), Vec<usize>> = BTreeMap::new();
     for (i, m) in cx.mappings.iter().enumerate() {

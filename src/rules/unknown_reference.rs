@@ -60,9 +60,18 @@ struct Miss {
     objects: Vec<ObjectRef>,
 }
 
-/// Whether any item of the PI does not resolve (the precedence of the mapping rules).
+/// Whether any item of the PI does not resolve (the precedence of the mapping rules),
+/// computed for every PI once.
 pub(super) fn has_unknown_reference(cx: &Job<'_>, t: &PiTexts) -> bool {
-    !pi_findings(cx, t).is_empty()
+    use rayon::prelude::*;
+    let all = cx.resolved.get_or_init(|| {
+        cx.texts()
+            .pis
+            .par_iter()
+            .map(|t| pi_findings(cx, t).is_empty())
+            .collect()
+    });
+    cx.texts().index(t.pi).is_some_and(|i| !all[i])
 }
 
 fn pi_findings(cx: &Job<'_>, t: &PiTexts) -> Vec<Finding> {
