@@ -35,6 +35,8 @@ pub enum Field {
     Expression,
     Filter,
     OrgUnitField,
+    /// `analyticsPeriodBoundaries[i].boundaryTarget`.
+    BoundaryTarget(u16),
 }
 
 impl Field {
@@ -50,6 +52,7 @@ impl Field {
             Field::Expression => "here in the expression",
             Field::Filter => "here in the filter",
             Field::OrgUnitField => "orgUnitField",
+            Field::BoundaryTarget(_) => "here in the boundary target",
         }
     }
 
@@ -59,7 +62,11 @@ impl Field {
             "expression" => Some(Field::Expression),
             "filter" => Some(Field::Filter),
             "orgUnitField" => Some(Field::OrgUnitField),
-            _ => None,
+            n => n
+                .strip_prefix("analyticsPeriodBoundaries[")
+                .and_then(|r| r.strip_suffix("].boundaryTarget"))
+                .and_then(|i| i.parse().ok())
+                .map(Field::BoundaryTarget),
         }
     }
 
@@ -71,7 +78,9 @@ impl Field {
             Field::Expression => Some(b"expression"),
             Field::Filter => Some(b"filter"),
             Field::OrgUnitField => Some(b"orgUnitField"),
-            Field::Object | Field::MappingAttribute | Field::Config => None,
+            Field::Object | Field::MappingAttribute | Field::Config | Field::BoundaryTarget(_) => {
+                None
+            }
         }
     }
 }
@@ -409,6 +418,16 @@ fn item_places(
             "attributeValues" => {
                 if let Some((o, l)) = mapping_value(text, &value, attribute) {
                     fields.push((Field::MappingAttribute, o, l));
+                }
+            }
+            "analyticsPeriodBoundaries" => {
+                for (i, b) in sonic_rs::to_array_iter(value.as_raw_str()).enumerate() {
+                    let Ok(b) = b else { break };
+                    if let Ok(t) = sonic_rs::get(b.as_raw_str(), &["boundaryTarget"])
+                        && let Some((o, l)) = span(&t)
+                    {
+                        fields.push((Field::BoundaryTarget(i as u16), o, l));
+                    }
                 }
             }
             k => {

@@ -27,6 +27,10 @@ declare_rule! {
     ///   `A{a}`, `PS_EVENTDATE:s`);
     /// - on 2.42, the category mapping filters of the programs of those PIs.
     ///
+    /// The type check follows the casts of parser 1.0.21 and later (DHIS2 2.36.9,
+    /// 2.37.4, 2.38 on); on 2.36.0–2.36.8 and 2.37.0–2.37.3, which cast differently,
+    /// it is not applied.
+    ///
     /// The source's version comes from its metadata (`system.version`, a package's
     /// `DHIS2Version`), else `[source] dhis2_version`; when neither says, the checks
     /// assume 2.42 and one note says so.
