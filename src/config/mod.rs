@@ -1,7 +1,9 @@
 //! The TOML job config: parsed with spans, then validated; every problem is reported
 //! at its line and column, all of them at once.
 
+pub mod blocks;
 pub mod ignore;
+pub mod records;
 pub(crate) mod sync;
 mod walk;
 
@@ -120,6 +122,10 @@ pub struct Config {
     pub rules: Vec<(&'static str, Level)>,
     /// Known findings accepted on purpose (`[[ignore]]`).
     pub ignores: Vec<ignore::Ignore>,
+    /// A record source (`[source] kind = "godata" | "linelist"`) instead of a DHIS2
+    /// source; its values come from `aggregates`.
+    pub records: Option<records::RecordSource>,
+    pub aggregates: Vec<blocks::AggregateBlock>,
 }
 
 /// A config that could not be read or is invalid.
@@ -217,8 +223,17 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-pub(crate) const ROOT_KEYS: &[&str] = &["source", "target", "mapping", "sync", "rules", "ignore"];
+pub(crate) const ROOT_KEYS: &[&str] = &[
+    "source",
+    "target",
+    "mapping",
+    "sync",
+    "rules",
+    "ignore",
+    "aggregate",
+];
 pub(crate) const ENDPOINT_KEYS: &[&str] = &[
+    "kind",
     "url",
     "file",
     "token_env",
@@ -327,7 +342,10 @@ fn read_root(
     let mut t = TableReader::new(root, "", ROOT_KEYS, issues)?;
     let mut c = Config::default();
     if let Some(v) = t.take("source") {
-        c.source = read_endpoint(v, "source", base_dir, issues);
+        match records::record_kind(&v) {
+            Some(kind) => c.records = records::read_source(v, kind, base_dir, issues),
+            None => c.source = read_endpoint(v, "source", base_dir, issues),
+        }
     }
     if let Some(v) = t.take("target") {
         c.target = read_endpoint(v, "target", base_dir, issues);
@@ -348,8 +366,69 @@ fn read_root(
     if let Some(v) = t.take("ignore") {
         c.ignores = ignore::read(v, issues);
     }
+    let aggregate = t.take("aggregate");
+    let aggregate_span = aggregate.as_ref().map(|v| v.span);
+    if let Some(v) = aggregate {
+        c.aggregates = blocks::read_blocks(v, issues);
+    }
     t.finish(issues);
+    records_fit(&c, aggregate_span.map(|s| s.start..s.end), issues);
     Some(c)
+}
+
+/// A record source needs blocks and takes no program indicator keys; blocks need a
+/// record source.
+fn records_fit(c: &Config, aggregate: Option<std::ops::Range<usize>>, issues: &mut Issues) {
+    match (&c.records, aggregate) {
+        (None, Some(span)) => issues.push(
+            span,
+            "`[[aggregate]]` blocks need a record source",
+            "no record source",
+            Some("set `[source] kind = \"godata\"` or `kind = \"linelist\"`; a DHIS2 source maps program indicators instead".into()),
+        ),
+        (Some(r), None) => {
+            let span = match r {
+                records::RecordSource::GoData(g) => g.span.clone(),
+                records::RecordSource::LineList(l) => l.span.clone(),
+            };
+            issues.push(
+                span,
+                format!("a `{}` source needs at least one `[[aggregate]]` block saying what to count", r.kind()),
+                "nothing to aggregate",
+                Some("add `[[aggregate]]` with `data_element`, `period` and optionally `where` and `categories`".into()),
+            );
+        }
+        _ => {}
+    }
+    if c.records.is_some() {
+        let pi_only = [
+            (
+                "mapping.attribute",
+                c.mapping.attribute.as_ref().map(|a| a.span.clone()),
+            ),
+            (
+                "mapping.programs",
+                c.mapping.programs.first().map(|a| a.span.clone()),
+            ),
+            (
+                "mapping.program_indicator_groups",
+                c.mapping
+                    .program_indicator_groups
+                    .first()
+                    .map(|a| a.span.clone()),
+            ),
+        ];
+        for (key, span) in pi_only {
+            if let Some(span) = span {
+                issues.push(
+                    span,
+                    format!("`{key}` selects program indicators; a record source has none"),
+                    "not for a record source",
+                    Some("remove it: the `[[aggregate]]` blocks say what is transferred".into()),
+                );
+            }
+        }
+    }
 }
 
 fn read_endpoint(
@@ -360,6 +439,20 @@ fn read_endpoint(
 ) -> Option<EndpointConfig> {
     let mut t = TableReader::new(v, side, ENDPOINT_KEYS, issues)?;
     let table_span = t.span();
+    if side == "source" {
+        let _ = t.choice(
+            "kind",
+            &[("dhis2", ()), ("godata", ()), ("linelist", ())],
+            issues,
+        );
+    } else if let Some(k) = t.string("kind", issues) {
+        issues.push(
+            k.span,
+            "the target is always a DHIS2 instance; `[target]` takes no `kind`",
+            "not for the target",
+            None,
+        );
+    }
     let url = t.string("url", issues);
     let file = t.string("file", issues);
     let mut env = |key: &'static str, t: &mut TableReader<'_>| {

@@ -57,7 +57,7 @@ impl Issues {
     }
 }
 
-fn range(span: toml_span::Span) -> Range<usize> {
+pub(crate) fn range(span: toml_span::Span) -> Range<usize> {
     span.start..span.end
 }
 
@@ -70,15 +70,25 @@ pub struct TableReader<'de> {
     table: Table<'de>,
     span: Range<usize>,
     /// Dotted name of the table for messages (`sync`, `source`); empty for the root.
-    path: &'static str,
+    path: Cow<'static, str>,
     known: &'static [&'static str],
 }
 
 impl<'de> TableReader<'de> {
     /// `None` (with an issue) when the value is not a table.
     pub fn new(
-        mut value: Value<'de>,
+        value: Value<'de>,
         path: &'static str,
+        known: &'static [&'static str],
+        issues: &mut Issues,
+    ) -> Option<Self> {
+        Self::named(value, Cow::Borrowed(path), known, issues)
+    }
+
+    /// A table whose name is made at run time (`aggregate[2].categories.SEX`).
+    pub fn named(
+        mut value: Value<'de>,
+        path: Cow<'static, str>,
         known: &'static [&'static str],
         issues: &mut Issues,
     ) -> Option<Self> {
