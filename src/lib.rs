@@ -24,6 +24,7 @@ mod proptests;
 pub mod report;
 pub mod rule_id;
 pub mod rules;
+pub mod source;
 pub mod suggest;
 pub mod sync;
 pub mod synth;

@@ -1,0 +1,409 @@
+//! The aggregation engine: records in, one accumulator per (block, option combo, org
+//! unit, period) out. Memory holds the cells and the drop counts, never the records.
+//!
+//! Per record and block: the period date places it (records outside the planned
+//! periods are ignored, not dropped); then the block's `where`; then the location, one
+//! option per category (or one explicit combo) and the value. A record that passes
+//! `where` in a planned period but gets no cell is dropped, with its reason.
+
+use compact_str::CompactString;
+use jiff::civil::Date;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::fields::{Cell, FieldId};
+use super::predicate::Compiled;
+use crate::period::{Period, PeriodType};
+
+/// One category of a block's combo: its options' predicates, in the block's order.
+#[derive(Debug, Clone)]
+pub struct EngineCategory {
+    pub options: Vec<Compiled>,
+    /// The option that takes what no other does.
+    pub else_option: Option<u16>,
+}
+
+/// How a record's cell picks its option combo.
+#[derive(Debug, Clone)]
+pub enum Disaggregation {
+    /// One combo (the default, or the block's only COC).
+    Single(u32),
+    /// One option per category; the combo of those options, packed 16 bits per category
+    /// (see `pack`). A choice the map lacks has no combo in the target.
+    Categories {
+        categories: Vec<EngineCategory>,
+        combos: FxHashMap<u128, u32>,
+    },
+    /// Explicit combos and the records each takes.
+    Combos(Vec<(u32, Compiled)>),
+}
+
+/// Up to eight option indices as one key.
+pub fn pack(choice: &[u16]) -> u128 {
+    choice
+        .iter()
+        .take(8)
+        .fold(0u128, |k, &o| (k << 16) | u128::from(o))
+}
+
+/// A block compiled for the engine.
+#[derive(Debug, Clone)]
+pub struct EngineBlock {
+    pub filter: Compiled,
+    pub period: FieldId,
+    pub period_type: PeriodType,
+    /// The periods the job sends for this block.
+    pub planned: FxHashSet<Period>,
+    pub location: FieldId,
+    /// `value = { sum = … }`; `None` counts.
+    pub sum: Option<FieldId>,
+    pub disaggregation: Disaggregation,
+}
+
+/// Where a location value lands.
+pub trait Locate {
+    /// The target org unit (index) of a location value.
+    fn org_unit(&self, value: &str) -> Option<u32>;
+}
+
+impl<F: Fn(&str) -> Option<u32>> Locate for F {
+    fn org_unit(&self, value: &str) -> Option<u32> {
+        self(value)
+    }
+}
+
+/// A record's cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellKey {
+    pub block: u32,
+    pub combo: u32,
+    pub org_unit: u32,
+    pub period: Period,
+}
+
+/// Up to three record ids, for provenance and diagnostics (ids only, never content).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Examples(pub Vec<CompactString>);
+
+impl Examples {
+    fn add(&mut self, id: Option<&str>) {
+        if let Some(id) = id
+            && self.0.len() < 3
+        {
+            self.0.push(id.into());
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Acc {
+    pub value: f64,
+    pub records: u64,
+    pub examples: Examples,
+}
+
+/// Why a record that passed a block's `where` got no cell.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Drop {
+    /// No value in the period field.
+    NoPeriodDate,
+    /// No location value.
+    NoLocation,
+    /// A location value that resolves to no org unit (counted per value too).
+    UnmappedLocation,
+    /// No option of this category (index) takes it.
+    NoOption(u16),
+    /// Two options of this category take it: counted twice otherwise.
+    TwoOptions(u16, u16, u16),
+    /// Its options make no combo of the target's.
+    NoCombo,
+    /// No explicit combo takes it.
+    NoExplicitCombo,
+    /// Two explicit combos take it.
+    TwoCombos(u32, u32),
+    /// `value.sum` has no number.
+    NoValue,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dropped {
+    pub records: u64,
+    pub examples: Examples,
+}
+
+/// What the records gave.
+#[derive(Debug, Default)]
+pub struct Aggregates {
+    pub cells: FxHashMap<CellKey, Acc>,
+    /// Per block and reason.
+    pub dropped: FxHashMap<(u32, Drop), Dropped>,
+    /// Per block: location values that resolve to nothing, with their record counts.
+    pub unmapped: FxHashMap<(u32, CompactString), Dropped>,
+    /// Per block: records in planned periods that passed `where`, and those aggregated.
+    pub admitted: Vec<u64>,
+    pub aggregated: Vec<u64>,
+    /// Records read.
+    pub records: u64,
+}
+
+/// Aggregates records as they are read.
+pub struct Engine<'a> {
+    blocks: &'a [EngineBlock],
+    locate: &'a dyn Locate,
+    pub out: Aggregates,
+    /// The last dates' periods per block (dates repeat in runs).
+    period_cache: Vec<Option<(Date, Option<Period>)>>,
+    choice: Vec<u16>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(blocks: &'a [EngineBlock], locate: &'a dyn Locate) -> Self {
+        Engine {
+            blocks,
+            locate,
+            out: Aggregates {
+                admitted: vec![0; blocks.len()],
+                aggregated: vec![0; blocks.len()],
+                ..Aggregates::default()
+            },
+            period_cache: vec![None; blocks.len()],
+            choice: Vec::new(),
+        }
+    }
+
+    /// One record: its cells (one per field of the table) and its id.
+    pub fn add(&mut self, cells: &[Cell], id: Option<&str>) {
+        self.out.records += 1;
+        for (b, block) in self.blocks.iter().enumerate() {
+            self.add_to(b, block, cells, id);
+        }
+    }
+
+    fn period_of(&mut self, b: usize, block: &EngineBlock, d: Date) -> Option<Period> {
+        if let Some((cached, p)) = self.period_cache[b]
+            && cached == d
+        {
+            return p;
+        }
+        let p = Period::containing(block.period_type, d).filter(|p| block.planned.contains(p));
+        self.period_cache[b] = Some((d, p));
+        p
+    }
+
+    fn drop(&mut self, b: usize, why: Drop, id: Option<&str>) {
+        let d = self.out.dropped.entry((b as u32, why)).or_default();
+        d.records += 1;
+        d.examples.add(id);
+    }
+
+    fn add_to(&mut self, b: usize, block: &EngineBlock, cells: &[Cell], id: Option<&str>) {
+        let period = match &cells[usize::from(block.period)] {
+            Cell::Date(d) => match self.period_of(b, block, *d) {
+                Some(p) => Some(p),
+                None => return,
+            },
+            _ => None,
+        };
+        if !block.filter.matches(cells) {
+            return;
+        }
+        self.out.admitted[b] += 1;
+        let Some(period) = period else {
+            return self.drop(b, Drop::NoPeriodDate, id);
+        };
+        let org_unit = match &cells[usize::from(block.location)] {
+            Cell::Text(loc) => match self.locate.org_unit(loc) {
+                Some(ou) => ou,
+                None => {
+                    let u = self
+                        .out
+                        .unmapped
+                        .entry((b as u32, loc.clone()))
+                        .or_default();
+                    u.records += 1;
+                    u.examples.add(id);
+                    return self.drop(b, Drop::UnmappedLocation, id);
+                }
+            },
+            _ => return self.drop(b, Drop::NoLocation, id),
+        };
+        let combo = match self.combo_of(block, cells) {
+            Ok(c) => c,
+            Err(why) => return self.drop(b, why, id),
+        };
+        let value = match block.sum {
+            None => 1.0,
+            Some(f) => match &cells[usize::from(f)] {
+                Cell::Number(n) => *n,
+                _ => return self.drop(b, Drop::NoValue, id),
+            },
+        };
+        self.out.aggregated[b] += 1;
+        let acc = self
+            .out
+            .cells
+            .entry(CellKey {
+                block: b as u32,
+                combo,
+                org_unit,
+                period,
+            })
+            .or_default();
+        acc.value += value;
+        acc.records += 1;
+        acc.examples.add(id);
+    }
+
+    fn combo_of(&mut self, block: &EngineBlock, cells: &[Cell]) -> Result<u32, Drop> {
+        match &block.disaggregation {
+            Disaggregation::Single(c) => Ok(*c),
+            Disaggregation::Combos(list) => {
+                let mut found: Option<u32> = None;
+                for (c, p) in list {
+                    if p.matches(cells) {
+                        if let Some(first) = found {
+                            return Err(Drop::TwoCombos(first, *c));
+                        }
+                        found = Some(*c);
+                    }
+                }
+                found.ok_or(Drop::NoExplicitCombo)
+            }
+            Disaggregation::Categories { categories, combos } => {
+                self.choice.clear();
+                for (ci, cat) in categories.iter().enumerate() {
+                    let ci = ci as u16;
+                    let mut found: Option<u16> = None;
+                    for (oi, p) in cat.options.iter().enumerate() {
+                        let oi = oi as u16;
+                        if Some(oi) == cat.else_option || !p.matches(cells) {
+                            continue;
+                        }
+                        if let Some(first) = found {
+                            return Err(Drop::TwoOptions(ci, first, oi));
+                        }
+                        found = Some(oi);
+                    }
+                    match found.or(cat.else_option) {
+                        Some(o) => self.choice.push(o),
+                        None => return Err(Drop::NoOption(ci)),
+                    }
+                }
+                combos
+                    .get(&pack(&self.choice))
+                    .copied()
+                    .ok_or(Drop::NoCombo)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Spanned;
+    use crate::config::blocks::{FieldTest, Predicate, Scalar, Test};
+    use crate::source::fields::{FieldTable, Kind};
+
+    fn eq(field: &str, v: &str) -> Predicate {
+        Predicate {
+            tests: vec![FieldTest {
+                field: Spanned::new(field.into(), 0..0),
+                test: Test::OneOf(vec![Spanned::new(Scalar::Str(v.into()), 0..0)]),
+                span: 0..0,
+            }],
+            ..Predicate::default()
+        }
+    }
+
+    #[test]
+    fn records_land_in_cells_or_are_dropped_with_their_reason() {
+        let mut f = FieldTable::default();
+        let (sex, day, ou) = (
+            f.add("sex", Kind::Text),
+            f.add("day", Kind::Date),
+            f.add("ou", Kind::Text),
+        );
+        let none: crate::source::predicate::Canonical<'_> = &|_, _| None;
+        let c = |p: &Predicate| Compiled::compile(p, &f, none).expect("compiles");
+        let week =
+            Period::containing(PeriodType::Weekly, jiff::civil::date(2024, 3, 4)).expect("week");
+        let mut combos = FxHashMap::default();
+        combos.insert(pack(&[0]), 10);
+        combos.insert(pack(&[1]), 11);
+        let block = EngineBlock {
+            filter: Compiled::default(),
+            period: day,
+            period_type: PeriodType::Weekly,
+            planned: [week].into_iter().collect(),
+            location: ou,
+            sum: None,
+            disaggregation: Disaggregation::Categories {
+                categories: vec![EngineCategory {
+                    // "F" is taken by both the first and the second option: an overlap.
+                    options: vec![c(&eq("sex", "F")), c(&eq("sex", "M")), c(&eq("sex", "F"))],
+                    else_option: None,
+                }],
+                combos,
+            },
+        };
+        let blocks = [block];
+        let locate = |v: &str| (v == "D1").then_some(7);
+        let mut e = Engine::new(&blocks, &locate);
+        let rec = |s: &str, d: Option<jiff::civil::Date>, o: &str| {
+            let mut cells = vec![Cell::Null; 3];
+            cells[usize::from(sex)] = if s.is_empty() {
+                Cell::Null
+            } else {
+                Cell::Text(s.into())
+            };
+            cells[usize::from(day)] = d.map_or(Cell::Null, Cell::Date);
+            cells[usize::from(ou)] = Cell::Text(o.into());
+            cells
+        };
+        let d = Some(jiff::civil::date(2024, 3, 6));
+        e.add(&rec("M", d, "D1"), Some("a"));
+        e.add(&rec("M", d, "D1"), Some("b"));
+        e.add(
+            &rec("M", Some(jiff::civil::date(2024, 4, 1)), "D1"),
+            Some("later"),
+        );
+        e.add(&rec("M", None, "D1"), Some("no-date"));
+        e.add(&rec("M", d, "D9"), Some("elsewhere"));
+        e.add(&rec("", d, "D1"), Some("no-sex"));
+        e.add(&rec("F", d, "D1"), Some("twice"));
+        let out = e.out;
+        assert_eq!(out.records, 7);
+        assert_eq!(
+            out.admitted[0], 6,
+            "the record of a later week is ignored, not dropped"
+        );
+        assert_eq!(out.aggregated[0], 2);
+        let cell = &out.cells[&CellKey {
+            block: 0,
+            combo: 11,
+            org_unit: 7,
+            period: week,
+        }];
+        assert_eq!((cell.value, cell.records), (2.0, 2));
+        assert_eq!(cell.examples.0, ["a", "b"]);
+        let reasons: Vec<(Drop, u64)> = {
+            let mut v: Vec<_> = out
+                .dropped
+                .iter()
+                .map(|((_, d), x)| (d.clone(), x.records))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            reasons,
+            [
+                (Drop::NoPeriodDate, 1),
+                (Drop::UnmappedLocation, 1),
+                (Drop::NoOption(0), 1),
+                (Drop::TwoOptions(0, 0, 2), 1)
+            ]
+        );
+        assert_eq!(out.unmapped[&(0, "D9".into())].examples.0, ["elsewhere"]);
+    }
+}

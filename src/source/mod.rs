@@ -1,0 +1,8 @@
+//! Record sources other than DHIS2 (Go.Data, line lists) and their aggregation into
+//! the values of `[[aggregate]]` blocks (`godata-api.md` §3).
+
+pub mod aggregate;
+pub mod compile;
+pub mod fields;
+pub mod linelist;
+pub mod predicate;
