@@ -149,6 +149,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         location: fields.location,
         sum: None,
         disaggregation: Disaggregation::Categories { categories, combos },
+        allowed: None,
     }];
     let units: FxHashMap<String, u32> = (0..DISTRICTS)
         .map(|d| (format!("D{d:04}"), d as u32))

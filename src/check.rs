@@ -79,8 +79,12 @@ pub fn check_with_context<'a>(
     pair: &'a Pair,
 ) -> Result<(Job<'a>, Report), Error> {
     validate_config_refs(config, &pair.source)?;
-    let cx = timing::phase("job", || Job::build(&pair.source, pair.target(), config));
-    let findings = timing::phase("rules", || rules::run(&cx, &config.rules));
+    let mut cx = timing::phase("job", || Job::build(&pair.source, pair.target(), config));
+    cx.records = pair.records.as_ref();
+    let mut findings = timing::phase("rules", || rules::run(&cx, &config.rules));
+    if let Some(side) = &pair.records {
+        side.reword(config, &pair.source, &mut findings);
+    }
     let off = rules::RULES
         .iter()
         .filter(|r| r.level(&config.rules) == crate::diagnostic::Level::Off)

@@ -89,6 +89,9 @@ pub struct Finding {
     pub target: Option<TargetRef>,
     /// The job config key the finding is about (`sync.period_type`), when it is one.
     pub config_key: Option<&'static str>,
+    /// Where in the job config the finding stands, when it is about a part of it (an
+    /// `[[aggregate]]` block and its predicates).
+    pub config_span: Option<std::ops::Range<usize>>,
     /// The text field of the first object the finding is about, and where in it.
     pub field: Option<FieldSpan>,
 }
@@ -140,6 +143,7 @@ impl Finding {
             objects: Vec::new(),
             target: None,
             config_key: None,
+            config_span: None,
             field: None,
         }
     }

@@ -151,6 +151,8 @@ pub struct Pair {
     pub report_sides: (SideInfo, SideInfo),
     pub source_remote: Option<Remote>,
     pub target_remote: Option<Remote>,
+    /// A record job's source (the `source` catalog is then its stand-in).
+    pub records: Option<crate::source::side::RecordSide>,
 }
 
 impl Pair {
@@ -181,6 +183,9 @@ impl Pair {
 
 /// Load source and target (concurrently when both are remote).
 pub fn load_pair(config: &Config) -> Result<Pair, Error> {
+    if config.records.is_some() {
+        return load_record_pair(config);
+    }
     let source = config.source.as_ref().ok_or_else(|| {
         Error::usage(
             "no source given",
@@ -214,6 +219,7 @@ pub fn load_pair(config: &Config) -> Result<Pair, Error> {
                 report_sides: (info.clone(), info),
                 source_remote: remote,
                 target_remote: None,
+                records: None,
             })
         }
         Some(target) => {
@@ -225,9 +231,39 @@ pub fn load_pair(config: &Config) -> Result<Pair, Error> {
                 target: Some(target),
                 source_remote,
                 target_remote,
+                records: None,
             })
         }
     }
+}
+
+/// A record job: the target, then the record source read and bound to it.
+fn load_record_pair(config: &Config) -> Result<Pair, Error> {
+    let target = config.target.as_ref().ok_or_else(|| {
+        Error::usage(
+            "a record job needs a target",
+            Some("add `[target]` with the DHIS2 instance (`url`) or its metadata (`file`) the blocks write to, or pass --target".to_string()),
+        )
+    })?;
+    if let Location::Url(url) = &target.location {
+        refuse_insecure(Side::Target, url, target.tuning.allow_insecure_http)?;
+    }
+    let needs = Needs {
+        source: false,
+        target: true,
+    };
+    let (target, t_info, target_remote) = load_indexed(Side::Target, target, needs)?;
+    let (side, source) = timing::phase("load source", || {
+        crate::source::side::RecordSide::load(config, &target)
+    })?;
+    Ok(Pair {
+        report_sides: (side.info.clone(), t_info),
+        source,
+        target: Some(target),
+        source_remote: None,
+        target_remote,
+        records: Some(side),
+    })
 }
 
 /// One side, loaded and indexed.

@@ -105,6 +105,12 @@ pub struct SyncConfig {
     pub notify_instance: NotifyInstance,
     pub notify_users: Vec<Spanned<String>>,
     pub notify_user_groups: Vec<Spanned<String>>,
+    /// Record jobs: send 0 for every planned cell of an assigned org unit that no
+    /// record fell in (`zero_fill = "assigned"`).
+    pub zero_fill: bool,
+    /// Record jobs: the share of a block's admitted records that may be dropped before
+    /// `records-not-aggregated` is an error.
+    pub max_dropped_percent: f64,
 }
 
 impl Default for SyncConfig {
@@ -133,6 +139,8 @@ impl Default for SyncConfig {
             notify_instance: NotifyInstance::default(),
             notify_users: Vec::new(),
             notify_user_groups: Vec::new(),
+            zero_fill: false,
+            max_dropped_percent: 0.0,
         }
     }
 }
@@ -179,6 +187,8 @@ pub const SYNC_KEYS: &[&str] = &[
     "notify_instance",
     "notify_users",
     "notify_user_groups",
+    "zero_fill",
+    "max_dropped_percent",
 ];
 
 pub fn is_org_unit_item(s: &str) -> bool {
@@ -327,6 +337,21 @@ pub fn read(v: toml_span::Value<'_>, issues: &mut Issues) -> Option<SyncConfig> 
     }
     s.notify_users = t.uids("notify_users", "user", issues);
     s.notify_user_groups = t.uids("notify_user_groups", "user group", issues);
+    if let Some(z) = t.choice("zero_fill", &[("none", false), ("assigned", true)], issues) {
+        s.zero_fill = z;
+    }
+    if let Some(v) = t.take("max_dropped_percent") {
+        let span = v.span;
+        match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
+            Some(p) if (0.0..=100.0).contains(&p) => s.max_dropped_percent = p,
+            _ => issues.push(
+                span.start..span.end,
+                "`sync.max_dropped_percent` must be a number from 0 to 100",
+                "expected a percentage",
+                Some("e.g. `max_dropped_percent = 2.5`".into()),
+            ),
+        }
+    }
     t.finish(issues);
     Some(s)
 }

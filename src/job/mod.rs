@@ -44,6 +44,8 @@ pub struct Job<'a> {
     /// defined disaggregation PIs.
     pub resolved: std::sync::OnceLock<Vec<bool>>,
     pub identical_groups: std::sync::OnceLock<Vec<Vec<usize>>>,
+    /// A record job's source: its mappings are the blocks' stand-ins.
+    pub records: Option<&'a crate::source::side::RecordSide>,
 }
 
 /// Where the period types of a transfer come from (for messages).
@@ -68,6 +70,7 @@ impl<'a> Job<'a> {
             texts: std::sync::OnceLock::new(),
             resolved: std::sync::OnceLock::new(),
             identical_groups: std::sync::OnceLock::new(),
+            records: None,
             source,
             target,
             config,
@@ -159,7 +162,15 @@ impl<'a> Job<'a> {
     }
 
     pub fn pi_ref(&self, m: &Mapping) -> ObjectRef {
-        ObjectRef::of(&self.source.program_indicators[m.pi])
+        match self.block_of(m) {
+            Some(b) => crate::source::side::RecordSide::block_ref(self.config, b),
+            None => ObjectRef::of(&self.source.program_indicators[m.pi]),
+        }
+    }
+
+    /// The `[[aggregate]]` block a mapping stands in for, in a record job.
+    pub fn block_of(&self, m: &Mapping) -> Option<usize> {
+        self.records?.binding.origins.get(m.pi).map(|o| o.block)
     }
 
     /// The program indicators of some mappings, sorted by id, with their labels
@@ -173,7 +184,10 @@ impl<'a> Job<'a> {
         pis.dedup();
         let labels = pis
             .iter()
-            .map(|p| format!("\"{}\" ({})", p.name, p.id))
+            .map(|p| match p.kind {
+                "recordMapping" => format!("block \"{}\"", p.name),
+                _ => format!("\"{}\" ({})", p.name, p.id),
+            })
             .collect();
         (pis, labels)
     }
@@ -181,6 +195,10 @@ impl<'a> Job<'a> {
     /// `"<name>" (<id>)` of a mapping's PI, for messages.
     pub fn pi_label(&self, m: &Mapping) -> String {
         let pi = &self.source.program_indicators[m.pi];
+        if self.records.is_some() {
+            // A stand-in's name says its block and options.
+            return pi.name().to_string();
+        }
         format!("\"{}\" ({})", pi.name(), pi.id())
     }
 

@@ -195,8 +195,9 @@ pub fn places(report: &super::Report) -> Vec<Option<Place>> {
         let Some(first) = f.objects.first() else {
             continue;
         };
-        if f.config_key
-            .is_some_and(|k| config_span(report, k).is_some())
+        if f.config_span.is_some()
+            || f.config_key
+                .is_some_and(|k| config_span(report, k).is_some())
         {
             continue;
         }
@@ -306,7 +307,11 @@ fn config_places(report: &super::Report, out: &mut [Option<Place>]) {
     let Some(config) = &report.config else { return };
     let text = config.text.as_bytes();
     for (i, f) in report.findings.iter().enumerate() {
-        let Some(span) = f.config_key.and_then(|k| config_span(report, k)) else {
+        let Some(span) = f
+            .config_span
+            .as_ref()
+            .or_else(|| f.config_key.and_then(|k| config_span(report, k)))
+        else {
             continue;
         };
         let lines = lines_of(text, &[span.start]);

@@ -205,6 +205,17 @@ pub fn gates_sync(cx: &Job<'_>, f: &Finding) -> bool {
     }
 }
 
+/// Whether a rule judges this kind of job: a record job gets the target rules
+/// (T2A003–T2A017) and the record rules (T2A040–T2A049); a program indicator job every
+/// other rule.
+pub fn applies(rule: &Rule, cx: &Job<'_>) -> bool {
+    let record_rule = ("T2A040"..="T2A049").contains(&rule.code);
+    match cx.records {
+        Some(_) => record_rule || ("T2A003"..="T2A017").contains(&rule.code),
+        None => !record_rule,
+    }
+}
+
 /// Find an implemented rule by name or code (case-insensitive code).
 pub fn find(name_or_code: &str) -> Option<&'static Rule> {
     RULES
@@ -218,6 +229,7 @@ pub fn find(name_or_code: &str) -> Option<&'static Rule> {
 pub fn run(cx: &Job<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
     RULES
         .par_iter()
+        .filter(|rule| applies(rule, cx))
         .filter_map(|rule| match rule.level(levels) {
             Level::Off => None,
             Level::Severity(sev) => Some((rule, sev)),

@@ -57,6 +57,8 @@ pub struct EngineBlock {
     /// `value = { sum = … }`; `None` counts.
     pub sum: Option<FieldId>,
     pub disaggregation: Disaggregation,
+    /// The org units its data element's data sets are assigned to (`None`: any).
+    pub allowed: Option<fixedbitset::FixedBitSet>,
 }
 
 /// Where a location value lands.
@@ -110,6 +112,8 @@ pub enum Drop {
     NoLocation,
     /// A location value that resolves to no org unit (counted per value too).
     UnmappedLocation,
+    /// An org unit the data element's data sets are not assigned to.
+    UnassignedOrgUnit(u32),
     /// No option of this category (index) takes it.
     NoOption(u16),
     /// Two options of this category take it: counted twice otherwise.
@@ -226,6 +230,11 @@ impl<'a> Engine<'a> {
             },
             _ => return self.drop(b, Drop::NoLocation, id),
         };
+        if let Some(allowed) = &block.allowed
+            && !allowed.contains(org_unit as usize)
+        {
+            return self.drop(b, Drop::UnassignedOrgUnit(org_unit), id);
+        }
         let combo = match self.combo_of(block, cells) {
             Ok(c) => c,
             Err(why) => return self.drop(b, why, id),
@@ -337,6 +346,7 @@ mod tests {
             planned: [week].into_iter().collect(),
             location: ou,
             sum: None,
+            allowed: None,
             disaggregation: Disaggregation::Categories {
                 categories: vec![EngineCategory {
                     // "F" is taken by both the first and the second option: an overlap.

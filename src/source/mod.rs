@@ -2,7 +2,10 @@
 //! the values of `[[aggregate]]` blocks (`godata-api.md` §3).
 
 pub mod aggregate;
+pub mod bind;
 pub mod compile;
 pub mod fields;
 pub mod linelist;
 pub mod predicate;
+pub mod run;
+pub mod side;

@@ -124,7 +124,7 @@ impl Run<'_> {
     > {
         let source = pair.source_remote.as_ref();
         let target = pair.target_remote();
-        if self.from.is_none() && source.is_none() {
+        if self.from.is_none() && source.is_none() && pair.records.is_none() {
             return Err(Error::usage(
                 "the sync exports from a DHIS2 instance, but the source is a file",
                 Some("give the source as a URL (`[source] url = ...` or --source), or import a verified file with --from".to_string()),

@@ -186,9 +186,10 @@ impl Run<'_> {
         let lk = Lookups::new(&cx, &plan);
         let mut collected = Collected::new(transfer::bucket_count(&cx, &plan))?;
         collected.keep_unchanged = self.resumed.is_some() && config.sync.complete_data_sets;
-        match &from {
-            Some(path) => self.read_file(&cx, &lk, &plan, path, &mut collected)?,
-            None => self.export(&cx, &lk, &plan, source, &mut collected)?,
+        match (&from, &pair.records) {
+            (Some(path), _) => self.read_file(&cx, &lk, &plan, path, &mut collected)?,
+            (None, Some(side)) => self.records(&cx, &lk, &plan, side, &mut collected)?,
+            (None, None) => self.export(&cx, &lk, &plan, source, &mut collected)?,
         }
         let store = target.map(|t| &t.client as &dyn reconcile::Store);
         let Some(changes) =

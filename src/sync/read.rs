@@ -166,6 +166,42 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Step 4 of a record job: read and aggregate the records, then take their values
+    /// as an export's.
+    pub(super) fn records(
+        &mut self,
+        cx: &Job<'_>,
+        lk: &Lookups,
+        plan: &Plan,
+        side: &crate::source::side::RecordSide,
+        collected: &mut Collected,
+    ) -> Result<(), Error> {
+        let export = crate::timing::phase("aggregate records", || {
+            crate::source::run::RecordExport::build(cx, plan, side)
+        })?;
+        let a = &export.aggregates;
+        let dropped: u64 = a.dropped.values().map(|d| d.records).sum();
+        self.log.event(
+            "records",
+            serde_json::json!({"read": a.records, "aggregated": a.aggregated.iter().sum::<u64>(), "dropped": dropped, "cells": a.cells.len()}),
+            format!(
+                "records: {} read, {} aggregated into {} cells, {dropped} dropped",
+                a.records,
+                a.aggregated.iter().sum::<u64>(),
+                a.cells.len()
+            ),
+        );
+        let requests = transfer::export_requests(cx, plan, &mut self.log);
+        let n = requests.count;
+        collected.export(&export, cx, lk, requests, &|| ())?;
+        self.record(ExportStep {
+            requests: Some(n),
+            path: None,
+            rows: collected.verified.rows,
+        });
+        Ok(())
+    }
+
     /// Step 4, `--from`: read a file written by `--out`, verified as an export is.
     pub(super) fn read_file(
         &mut self,

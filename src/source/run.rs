@@ -1,0 +1,338 @@
+//! A record job's values for a sync: the records read once and aggregated into the
+//! planned cells, then served to the sync as analytics would serve PI values (the same
+//! requests, rows under the target's identifiers), so verification, reconciliation,
+//! the dry run and the import are those of every job.
+
+use std::io::Write;
+
+use fixedbitset::FixedBitSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::aggregate::{Aggregates, Disaggregation, Engine, EngineBlock, EngineCategory};
+use super::compile::line_list_fields;
+use super::fields::FieldTable;
+use super::linelist::LineListReader;
+use super::predicate::{Canonical, Compiled};
+use super::side::RecordSide;
+use crate::config::blocks::{AggregateBlock, OptionTest, ValueRule};
+use crate::config::records::{ColumnMatch, LineListSource, RecordSource};
+use crate::dhis2::RemoteError;
+use crate::dhis2::data::ExportQuery;
+use crate::error::Error;
+use crate::job::Job;
+use crate::model::Identifiable;
+use crate::sync::export::Source;
+use crate::sync::plan::Plan;
+
+/// The aggregated values, answering export requests.
+pub struct RecordExport {
+    /// Per (stand-in PI id, period ISO): org unit index → value.
+    values: FxHashMap<(String, String), FxHashMap<u32, f64>>,
+    /// Per stand-in PI id: what its rows carry (data element, COC, AOC as written).
+    rows: FxHashMap<String, (String, Option<String>, Option<String>)>,
+    /// Org unit identifiers under the job's scheme, by target index.
+    unit_ids: Vec<Option<String>>,
+    by_unit_id: FxHashMap<String, u32>,
+    zero_fill: bool,
+    pub aggregates: Aggregates,
+}
+
+fn canonical_none(_: u16, _: &str) -> Option<compact_str::CompactString> {
+    None
+}
+
+/// Compile a block for the engine; `None` when it cannot be (a field it names is not
+/// read, which the static rules report).
+fn engine_block(
+    b: &AggregateBlock,
+    bound: &super::bind::BoundBlock,
+    fields: &FieldTable,
+    location: u16,
+    (planned, period_type): (FxHashSet<crate::period::Period>, crate::period::PeriodType),
+    default_coc: u32,
+    canonical: Canonical<'_>,
+) -> Option<EngineBlock> {
+    let c = |p| Compiled::compile(p, fields, canonical).ok();
+    let disaggregation = if !b.combos.is_empty() {
+        let mut list = Vec::new();
+        for (rule, coc) in b.combos.iter().zip(&bound.explicit) {
+            list.push(((*coc)? as u32, c(&rule.filter)?));
+        }
+        Disaggregation::Combos(list)
+    } else if !b.categories.is_empty() {
+        let mut categories = Vec::new();
+        for cat in &b.categories {
+            let mut options = Vec::new();
+            for o in &cat.options {
+                options.push(match &o.test {
+                    OptionTest::Predicate(p) => c(p)?,
+                    OptionTest::Else => Compiled::default(),
+                });
+            }
+            categories.push(EngineCategory {
+                options,
+                else_option: cat
+                    .options
+                    .iter()
+                    .position(|o| matches!(o.test, OptionTest::Else))
+                    .map(|i| i as u16),
+            });
+        }
+        Disaggregation::Categories {
+            categories,
+            combos: bound
+                .choices
+                .iter()
+                .map(|(&k, &coc)| (k, coc as u32))
+                .collect(),
+        }
+    } else {
+        Disaggregation::Single(default_coc)
+    };
+    Some(EngineBlock {
+        filter: c(&b.filter)?,
+        period: fields.id(&b.period.value)?,
+        period_type,
+        planned,
+        location,
+        sum: match &b.value {
+            ValueRule::Count => None,
+            ValueRule::Sum(f) => Some(fields.id(&f.value)?),
+        },
+        disaggregation,
+        allowed: None,
+    })
+}
+
+/// Where a line list's org unit values land.
+fn line_list_units(l: &LineListSource, cx: &Job<'_>) -> Result<FxHashMap<String, u32>, Error> {
+    let t = &cx.target.organisation_units;
+    let mut map = FxHashMap::default();
+    match &l.org_units.matching {
+        ColumnMatch::Code => {
+            for (i, ou) in t.iter().enumerate() {
+                if let Some(c) = ou.code() {
+                    map.insert(c.to_string(), i as u32);
+                }
+            }
+        }
+        ColumnMatch::Uid => {
+            for (i, ou) in t.iter().enumerate() {
+                map.insert(ou.id().to_string(), i as u32);
+            }
+        }
+        ColumnMatch::Table(path) => {
+            let mut r = csv::Reader::from_path(&path.value).map_err(|e| {
+                Error::usage(
+                    format!(
+                        "cannot read the org unit table `{}`: {e}",
+                        path.value.display()
+                    ),
+                    Some("it is a CSV with the header `value,org_unit`".to_string()),
+                )
+            })?;
+            let scheme = &cx.config.mapping.org_unit_id_scheme;
+            for row in r.records() {
+                let row = row.map_err(|e| {
+                    Error::usage(
+                        format!("`{}`: {e}", path.value.display()),
+                        Some("it is a CSV with the header `value,org_unit`".to_string()),
+                    )
+                })?;
+                if let (Some(v), Some(ou)) = (row.get(0), row.get(1))
+                    && let Some(i) = t.resolve(scheme, ou.trim())
+                {
+                    map.insert(v.trim().to_string(), i as u32);
+                }
+            }
+        }
+    }
+    Ok(map)
+}
+
+impl RecordExport {
+    /// Read and aggregate the records of the planned periods.
+    pub fn build(cx: &Job<'_>, plan: &Plan, side: &RecordSide) -> Result<RecordExport, Error> {
+        let config = cx.config;
+        let Some(RecordSource::LineList(l)) = &config.records else {
+            return Err(Error::usage(
+                "reading Go.Data records is not available in this build",
+                Some("use a line list (`kind = \"linelist\"`)".to_string()),
+            ));
+        };
+        let fields = line_list_fields(l, &config.aggregates);
+        let canonical: Canonical<'_> = &canonical_none;
+        let default_coc = cx.target.default_coc().map_or(u32::MAX, |c| c as u32);
+        let mut blocks = Vec::new();
+        for (bi, (b, bound)) in config
+            .aggregates
+            .iter()
+            .zip(&side.binding.blocks)
+            .enumerate()
+        {
+            let pis: Vec<usize> = (0..side.binding.origins.len())
+                .filter(|&i| side.binding.origins[i].block == bi)
+                .collect();
+            let mappings: Vec<usize> = cx
+                .mappings
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| pis.contains(&m.pi))
+                .map(|(i, _)| i)
+                .collect();
+            let group = plan.groups.iter().find(|g| {
+                g.mappings.iter().any(|m| mappings.contains(m))
+                    && b.period_type
+                        .as_ref()
+                        .is_none_or(|t| t.value == g.period_type)
+            });
+            let (planned, period_type) = match group {
+                Some(g) => (g.periods.iter().copied().collect(), g.period_type),
+                None => (FxHashSet::default(), crate::period::PeriodType::Weekly),
+            };
+            let mut block = engine_block(
+                b,
+                bound,
+                &fields.table,
+                fields.location,
+                (planned, period_type),
+                default_coc,
+                canonical,
+            )
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("block \"{}\" reads a field the records do not have", b.name),
+                    Some("run `t2a check` for the field and how to fix it".to_string()),
+                )
+            })?;
+            block.allowed = bound.de.map(|de| {
+                let mut bits = FixedBitSet::with_capacity(cx.target.organisation_units.len());
+                for m in cx.target.memberships(de) {
+                    bits.union_with(cx.target.assigned(m.data_set));
+                }
+                bits
+            });
+            blocks.push(block);
+        }
+        let units = line_list_units(l, cx)?;
+        let locate = |v: &str| units.get(v).copied();
+        let reader = LineListReader {
+            source: l,
+            fields: &fields.table,
+            id_field: fields.id,
+        };
+        let mut engine = Engine::new(&blocks, &locate);
+        reader.read(&mut |cells, id| engine.add(cells, id))?;
+        Ok(Self::from_aggregates(cx, side, engine.out))
+    }
+
+    fn from_aggregates(cx: &Job<'_>, side: &RecordSide, aggregates: Aggregates) -> RecordExport {
+        let pis = &cx.source.program_indicators;
+        let scheme = &cx.config.mapping.org_unit_id_scheme;
+        let unit_ids: Vec<Option<String>> = cx
+            .target
+            .organisation_units
+            .iter()
+            .map(|o| scheme.identifier(o).map(str::to_string))
+            .collect();
+        let by_unit_id = unit_ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| Some((id.clone()?, i as u32)))
+            .collect();
+        let mut values: FxHashMap<(String, String), FxHashMap<u32, f64>> = FxHashMap::default();
+        for (k, acc) in &aggregates.cells {
+            let Some(pi) = side
+                .binding
+                .pi_of(k.block as usize, Some(k.combo as usize))
+                .or_else(|| side.binding.pi_of(k.block as usize, None))
+            else {
+                continue;
+            };
+            values
+                .entry((pis[pi].id.clone(), k.period.iso()))
+                .or_default()
+                .insert(k.org_unit, acc.value);
+        }
+        let rows = cx
+            .mappings
+            .iter()
+            .map(|m| {
+                (
+                    pis[m.pi].id.clone(),
+                    (m.de.clone(), m.coc.clone(), m.aoc.clone()),
+                )
+            })
+            .collect();
+        RecordExport {
+            values,
+            rows,
+            unit_ids,
+            by_unit_id,
+            zero_fill: cx.config.sync.zero_fill,
+            aggregates,
+        }
+    }
+
+    fn body(&self, q: &ExportQuery) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"{\"dataValues\":[");
+        let mut first = true;
+        let units: Vec<u32> =
+            q.ou.iter()
+                .filter_map(|o| self.by_unit_id.get(o.as_str()).copied())
+                .collect();
+        for dx in &q.dx {
+            let Some((de, coc, aoc)) = self.rows.get(dx) else {
+                continue;
+            };
+            for pe in &q.pe {
+                let cells = self.values.get(&(dx.clone(), pe.clone()));
+                for &ou in &units {
+                    let value = match cells.and_then(|c| c.get(&ou)) {
+                        Some(v) => *v,
+                        None if self.zero_fill => 0.0,
+                        None => continue,
+                    };
+                    let Some(ou_id) = &self.unit_ids[ou as usize] else {
+                        continue;
+                    };
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    let row = serde_json::json!({
+                        "dataElement": de,
+                        "period": pe,
+                        "orgUnit": ou_id,
+                        "categoryOptionCombo": coc,
+                        "attributeOptionCombo": aoc,
+                        "value": number(value),
+                    });
+                    let _ = write!(out, "{row}");
+                }
+            }
+        }
+        out.extend_from_slice(b"]}");
+        out
+    }
+}
+
+/// A value as DHIS2 writes it: whole numbers without a point.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Source for RecordExport {
+    fn export(&self, query: &ExportQuery) -> Result<(String, bytes::Bytes), RemoteError> {
+        Ok(("records".to_string(), bytes::Bytes::from(self.body(query))))
+    }
+
+    fn concurrency(&self) -> usize {
+        1
+    }
+}
