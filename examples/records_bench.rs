@@ -106,7 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the bench job is a line list".into());
     };
     let fields = line_list_fields(source, &config.aggregates);
-    let none: t2a::source::predicate::Canonical<'_> = &|_, _| None;
+    let none: t2a::source::predicate::Canonical<'_> = &|_, _| Vec::new();
     let block = &config.aggregates[0];
     let categories: Vec<EngineCategory> = block
         .categories

@@ -332,7 +332,7 @@ mod tests {
             f.add("day", Kind::Date),
             f.add("ou", Kind::Text),
         );
-        let none: crate::source::predicate::Canonical<'_> = &|_, _| None;
+        let none: crate::source::predicate::Canonical<'_> = &|_, _| Vec::new();
         let c = |p: &Predicate| Compiled::compile(p, &f, none).expect("compiles");
         let week =
             Period::containing(PeriodType::Weekly, jiff::civil::date(2024, 3, 4)).expect("week");

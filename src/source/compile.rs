@@ -54,3 +54,59 @@ pub fn line_list_fields(source: &LineListSource, blocks: &[AggregateBlock]) -> L
         location,
     }
 }
+
+/// The fields of a Go.Data job: every field its blocks name that Go.Data has (the
+/// others are `unknown-source-field`), each with its spec, and per block the field that
+/// gives its location.
+pub struct GoDataFields {
+    pub table: FieldTable,
+    pub specs: Vec<super::godata::fields::Spec>,
+    pub locations: Vec<FieldId>,
+}
+
+/// The location field a block reads: its `org_units.from`, else the source's.
+pub fn location_field<'a>(
+    b: &'a AggregateBlock,
+    source: &'a crate::config::records::GoDataSource,
+) -> &'a str {
+    b.org_units_from
+        .as_ref()
+        .map_or(source.org_units.from.value.as_str(), |f| f.value.as_str())
+}
+
+pub fn godata_fields(
+    source: &crate::config::records::GoDataSource,
+    blocks: &[AggregateBlock],
+) -> GoDataFields {
+    use super::godata::fields::spec;
+    let mut table = FieldTable::default();
+    let mut specs = Vec::new();
+    let mut add = |table: &mut FieldTable, name: &str| -> Option<FieldId> {
+        let s = spec(name)?;
+        let before = table.len();
+        let id = table.add(name, s.kind());
+        if table.len() > before {
+            specs.push(s);
+        }
+        Some(id)
+    };
+    let mut locations = Vec::new();
+    for b in blocks {
+        add(&mut table, &b.period.value);
+        if let ValueRule::Sum(f) = &b.value {
+            add(&mut table, &f.value);
+        }
+        for p in predicates(b) {
+            for t in p.all_tests() {
+                add(&mut table, &t.field.value);
+            }
+        }
+        let loc = location_field(b, source);
+        locations.push(add(&mut table, loc).unwrap_or(FieldId::MAX));
+    }
+    GoDataFields {
+        table,
+        specs,
+        locations,
+    }
+}

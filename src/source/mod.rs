@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod bind;
 pub mod compile;
 pub mod fields;
+pub mod godata;
 pub mod linelist;
 pub mod predicate;
 pub mod run;

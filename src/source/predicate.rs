@@ -46,8 +46,9 @@ pub struct CompileError {
 }
 
 /// Turns a text value written in a predicate into the values records hold (a Go.Data
-/// suffix such as `CONFIRMED` into its full reference token); `None`: kept as written.
-pub type Canonical<'a> = &'a dyn Fn(FieldId, &str) -> Option<CompactString>;
+/// suffix such as `CONFIRMED` into its full reference tokens: the global item and an
+/// outbreak's own); empty: kept as written.
+pub type Canonical<'a> = &'a dyn Fn(FieldId, &str) -> Vec<CompactString>;
 
 /// A date as written in a predicate: `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<Date> {
@@ -117,9 +118,16 @@ fn compile_test(
         match kind {
             Kind::Text => Ok(Check::Text(
                 list.iter()
-                    .map(|s| match &s.value {
-                        Scalar::Str(v) => canonical(id, v).unwrap_or_else(|| v.into()),
-                        other => CompactString::from(other.to_string().trim_matches('"')),
+                    .flat_map(|s| match &s.value {
+                        Scalar::Str(v) => {
+                            let c = canonical(id, v);
+                            if c.is_empty() {
+                                vec![CompactString::from(v.as_str())]
+                            } else {
+                                c
+                            }
+                        }
+                        other => vec![CompactString::from(other.to_string().trim_matches('"'))],
                     })
                     .collect(),
             )),
@@ -254,7 +262,7 @@ mod tests {
         let mut f = FieldTable::default();
         f.add("sex", Kind::Text);
         f.add("age", Kind::Number);
-        let none: Canonical<'_> = &|_, _| None;
+        let none: Canonical<'_> = &|_, _| Vec::new();
         let p = |t: FieldTest| {
             Compiled::compile(
                 &Predicate {
@@ -292,8 +300,11 @@ mod tests {
         let mut f = FieldTable::default();
         let cls = f.add("classification", Kind::Text);
         let canon: Canonical<'_> = &|id, v| {
-            (id == cls)
-                .then(|| format!("LNG_REFERENCE_DATA_CATEGORY_CASE_CLASSIFICATION_{v}").into())
+            if id == cls {
+                vec![format!("LNG_REFERENCE_DATA_CATEGORY_CASE_CLASSIFICATION_{v}").into()]
+            } else {
+                Vec::new()
+            }
         };
         let p = Compiled::compile(
             &Predicate {

@@ -9,13 +9,20 @@ use fixedbitset::FixedBitSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::aggregate::{Aggregates, Disaggregation, Engine, EngineBlock, EngineCategory};
-use super::compile::line_list_fields;
-use super::fields::FieldTable;
+use super::compile::{godata_fields, line_list_fields};
+use super::fields::{Cell, FieldTable};
+use super::godata::client::ReadCheck;
+use super::godata::fields::fill;
+use super::godata::model::Case;
+use super::godata::query::case_filter;
+use super::godata::read_export;
 use super::linelist::LineListReader;
 use super::predicate::{Canonical, Compiled};
 use super::side::RecordSide;
 use crate::config::blocks::{AggregateBlock, OptionTest, ValueRule};
-use crate::config::records::{ColumnMatch, LineListSource, RecordSource};
+use crate::config::records::{
+    ClassificationAsOf, ColumnMatch, GoDataLocation, GoDataSource, LineListSource, RecordSource,
+};
 use crate::dhis2::RemoteError;
 use crate::dhis2::data::ExportQuery;
 use crate::error::Error;
@@ -35,10 +42,12 @@ pub struct RecordExport {
     by_unit_id: FxHashMap<String, u32>,
     zero_fill: bool,
     pub aggregates: Aggregates,
+    /// A Go.Data read: its counts and repeated ids.
+    pub read: Option<ReadCheck>,
 }
 
-fn canonical_none(_: u16, _: &str) -> Option<compact_str::CompactString> {
-    None
+fn canonical_none(_: u16, _: &str) -> Vec<compact_str::CompactString> {
+    Vec::new()
 }
 
 /// Compile a block for the engine; `None` when it cannot be (a field it names is not
@@ -104,6 +113,72 @@ fn engine_block(
     })
 }
 
+/// Every block compiled for the engine, with its planned periods and the org units its
+/// data sets are assigned to.
+fn engine_blocks(
+    cx: &Job<'_>,
+    plan: &Plan,
+    side: &RecordSide,
+    fields: &FieldTable,
+    locations: &[u16],
+    canonical: Canonical<'_>,
+) -> Result<Vec<EngineBlock>, Error> {
+    let default_coc = cx.target.default_coc().map_or(u32::MAX, |c| c as u32);
+    let mut blocks = Vec::new();
+    for (bi, (b, bound)) in cx
+        .config
+        .aggregates
+        .iter()
+        .zip(&side.binding.blocks)
+        .enumerate()
+    {
+        let pis: Vec<usize> = (0..side.binding.origins.len())
+            .filter(|&i| side.binding.origins[i].block == bi)
+            .collect();
+        let mappings: Vec<usize> = cx
+            .mappings
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| pis.contains(&m.pi))
+            .map(|(i, _)| i)
+            .collect();
+        let group = plan.groups.iter().find(|g| {
+            g.mappings.iter().any(|m| mappings.contains(m))
+                && b.period_type
+                    .as_ref()
+                    .is_none_or(|t| t.value == g.period_type)
+        });
+        let (planned, period_type) = match group {
+            Some(g) => (g.periods.iter().copied().collect(), g.period_type),
+            None => (FxHashSet::default(), crate::period::PeriodType::Weekly),
+        };
+        let mut block = engine_block(
+            b,
+            bound,
+            fields,
+            locations[bi],
+            (planned, period_type),
+            default_coc,
+            canonical,
+        )
+        .ok_or_else(|| {
+            Error::usage(
+                format!("block \"{}\" reads a field the records do not have", b.name),
+                Some("run `t2a check` for the field and how to fix it".to_string()),
+            )
+        })?;
+        block.allowed = bound.de.map(|de| {
+            let mut bits = FixedBitSet::with_capacity(cx.target.organisation_units.len());
+            for m in cx.target.memberships(de) {
+                bits.union_with(cx.target.assigned(m.data_set));
+            }
+            bits
+        });
+        blocks.push(block);
+    }
+    Ok(blocks)
+}
+
 /// Where a line list's org unit values land.
 fn line_list_units(l: &LineListSource, cx: &Job<'_>) -> Result<FxHashMap<String, u32>, Error> {
     let t = &cx.target.organisation_units;
@@ -153,67 +228,27 @@ fn line_list_units(l: &LineListSource, cx: &Job<'_>) -> Result<FxHashMap<String,
 impl RecordExport {
     /// Read and aggregate the records of the planned periods.
     pub fn build(cx: &Job<'_>, plan: &Plan, side: &RecordSide) -> Result<RecordExport, Error> {
-        let config = cx.config;
-        let Some(RecordSource::LineList(l)) = &config.records else {
-            return Err(Error::usage(
-                "reading Go.Data records is not available in this build",
-                Some("use a line list (`kind = \"linelist\"`)".to_string()),
-            ));
+        let out = match &cx.config.records {
+            Some(RecordSource::LineList(l)) => (Self::line_list(cx, plan, side, l)?, None),
+            Some(RecordSource::GoData(g)) => Self::godata(cx, plan, side, g)?,
+            None => return Err(Error::usage("the job has no record source", None)),
         };
-        let fields = line_list_fields(l, &config.aggregates);
+        let (aggregates, read) = out;
+        let mut export = Self::from_aggregates(cx, side, aggregates);
+        export.read = read;
+        Ok(export)
+    }
+
+    fn line_list(
+        cx: &Job<'_>,
+        plan: &Plan,
+        side: &RecordSide,
+        l: &LineListSource,
+    ) -> Result<Aggregates, Error> {
+        let fields = line_list_fields(l, &cx.config.aggregates);
         let canonical: Canonical<'_> = &canonical_none;
-        let default_coc = cx.target.default_coc().map_or(u32::MAX, |c| c as u32);
-        let mut blocks = Vec::new();
-        for (bi, (b, bound)) in config
-            .aggregates
-            .iter()
-            .zip(&side.binding.blocks)
-            .enumerate()
-        {
-            let pis: Vec<usize> = (0..side.binding.origins.len())
-                .filter(|&i| side.binding.origins[i].block == bi)
-                .collect();
-            let mappings: Vec<usize> = cx
-                .mappings
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| pis.contains(&m.pi))
-                .map(|(i, _)| i)
-                .collect();
-            let group = plan.groups.iter().find(|g| {
-                g.mappings.iter().any(|m| mappings.contains(m))
-                    && b.period_type
-                        .as_ref()
-                        .is_none_or(|t| t.value == g.period_type)
-            });
-            let (planned, period_type) = match group {
-                Some(g) => (g.periods.iter().copied().collect(), g.period_type),
-                None => (FxHashSet::default(), crate::period::PeriodType::Weekly),
-            };
-            let mut block = engine_block(
-                b,
-                bound,
-                &fields.table,
-                fields.location,
-                (planned, period_type),
-                default_coc,
-                canonical,
-            )
-            .ok_or_else(|| {
-                Error::usage(
-                    format!("block \"{}\" reads a field the records do not have", b.name),
-                    Some("run `t2a check` for the field and how to fix it".to_string()),
-                )
-            })?;
-            block.allowed = bound.de.map(|de| {
-                let mut bits = FixedBitSet::with_capacity(cx.target.organisation_units.len());
-                for m in cx.target.memberships(de) {
-                    bits.union_with(cx.target.assigned(m.data_set));
-                }
-                bits
-            });
-            blocks.push(block);
-        }
+        let locations = vec![fields.location; cx.config.aggregates.len()];
+        let blocks = engine_blocks(cx, plan, side, &fields.table, &locations, canonical)?;
         let units = line_list_units(l, cx)?;
         let locate = |v: &str| units.get(v).copied();
         let reader = LineListReader {
@@ -223,7 +258,67 @@ impl RecordExport {
         };
         let mut engine = Engine::new(&blocks, &locate);
         reader.read(&mut |cells, id| engine.add(cells, id))?;
-        Ok(Self::from_aggregates(cx, side, engine.out))
+        Ok(engine.out)
+    }
+
+    fn godata(
+        cx: &Job<'_>,
+        plan: &Plan,
+        side: &RecordSide,
+        g: &GoDataSource,
+    ) -> Result<(Aggregates, Option<ReadCheck>), Error> {
+        let Some(gd) = &side.godata else {
+            return Err(Error::usage("the Go.Data source was not read", None));
+        };
+        let fields = godata_fields(g, &cx.config.aggregates);
+        let canonical = |id: u16, v: &str| -> Vec<compact_str::CompactString> {
+            match fields.specs.get(usize::from(id)).and_then(|s| s.category()) {
+                Some(cat) => gd.meta.tokens(cat, v),
+                None => Vec::new(),
+            }
+        };
+        let blocks = engine_blocks(cx, plan, side, &fields.table, &fields.locations, &canonical)?;
+        let locate = |v: &str| gd.locations.org_unit(v).map(|o| o as u32);
+        let mut engine = Engine::new(&blocks, &locate);
+        let tz = &g.timezone.tz;
+        let mut cells = vec![Cell::Null; fields.table.len()];
+        match &g.location {
+            GoDataLocation::Export { cases, .. } => {
+                let mut add = |c: &Case| {
+                    fill(c, &fields.specs, tz, g.zero_age_is_known, &mut cells);
+                    engine.add(&cells, c.id.as_deref());
+                };
+                read_export(&cases.value, g.outbreak_id(), &mut add)?;
+                Ok((engine.out, None))
+            }
+            GoDataLocation::Url { .. } => {
+                let Some(client) = &gd.client else {
+                    return Err(Error::usage(
+                        "the Go.Data instance was not logged in to",
+                        None,
+                    ));
+                };
+                let with_history = g.classification_as_of == ClassificationAsOf::PeriodEnd;
+                let filter = case_filter(&blocks, &fields, tz, with_history);
+                // The outbreak changing during a read shows in the counts or in a
+                // repeated id: read again from scratch, twice at most.
+                let mut last = None;
+                for _ in 0..3 {
+                    let mut engine = Engine::new(&blocks, &locate);
+                    let check = client.read_cases(&filter, &mut |c: &Case| {
+                        fill(c, &fields.specs, tz, g.zero_age_is_known, &mut cells);
+                        engine.add(&cells, c.id.as_deref());
+                    })?;
+                    let done = check.consistent();
+                    last = Some((engine.out, check));
+                    if done {
+                        break;
+                    }
+                }
+                let (out, check) = last.ok_or_else(|| Error::usage("no read", None))?;
+                Ok((out, Some(check)))
+            }
+        }
     }
 
     fn from_aggregates(cx: &Job<'_>, side: &RecordSide, aggregates: Aggregates) -> RecordExport {
@@ -271,6 +366,7 @@ impl RecordExport {
             by_unit_id,
             zero_fill: cx.config.sync.zero_fill,
             aggregates,
+            read: None,
         }
     }
 

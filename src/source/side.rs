@@ -4,12 +4,15 @@
 
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::config::records::{GoDataLocation, RecordSource};
+use crate::config::records::{GoDataLocation, LocationMatch, RecordSource};
 use crate::diagnostic::{Finding, ObjectRef};
 use crate::error::Error;
 use crate::input::SideInfo;
 
 use super::bind::{Binding, bind};
+use super::godata::GoDataMeta;
+use super::godata::client::GoDataClient;
+use super::godata::locations::{LocationIndex, read_table};
 use super::linelist::LineListReader;
 
 /// A record job's source, read and bound.
@@ -18,7 +21,18 @@ pub struct RecordSide {
     pub binding: Binding,
     /// A line list's columns, as its header (or first record) names them.
     pub columns: Option<Vec<String>>,
+    /// A Go.Data source's outbreak, reference data and locations.
+    pub godata: Option<GoDataSide>,
     pub info: SideInfo,
+}
+
+/// What was read of a Go.Data source before its cases.
+#[derive(Debug)]
+pub struct GoDataSide {
+    pub meta: GoDataMeta,
+    pub locations: LocationIndex,
+    /// The logged-in client of a live instance.
+    pub client: Option<GoDataClient>,
 }
 
 impl RecordSide {
@@ -28,20 +42,48 @@ impl RecordSide {
         let Some(records) = &config.records else {
             return Err(Error::usage("the job has no record source", None));
         };
-        let (columns, location) = match records {
+        let (columns, location, godata) = match records {
             RecordSource::LineList(l) => (
                 Some(LineListReader::header(l)?),
                 l.path.value.display().to_string(),
+                None,
             ),
-            RecordSource::GoData(g) => match &g.location {
-                GoDataLocation::Url { url, .. } => (None, url.value.to_string()),
-                GoDataLocation::Export { cases, .. } => (None, cases.value.display().to_string()),
-            },
+            RecordSource::GoData(g) => {
+                let (meta, client) = match &g.location {
+                    GoDataLocation::Export { .. } => (GoDataMeta::from_export(g)?, None),
+                    GoDataLocation::Url { .. } => {
+                        let client = GoDataClient::login(g)?;
+                        (client.metadata(g)?, Some(client))
+                    }
+                };
+                let table = match &g.org_units.matching {
+                    LocationMatch::Table(p) => {
+                        read_table(&p.value, target, &config.mapping.org_unit_id_scheme)?
+                    }
+                    _ => Default::default(),
+                };
+                let locations =
+                    LocationIndex::build(meta.locations.clone(), &g.org_units, &table, target);
+                let location = match &g.location {
+                    GoDataLocation::Url { url, .. } => url.value.to_string(),
+                    GoDataLocation::Export { cases, .. } => cases.value.display().to_string(),
+                };
+                (
+                    None,
+                    location,
+                    Some(GoDataSide {
+                        meta,
+                        locations,
+                        client,
+                    }),
+                )
+            }
         };
         let (binding, metadata) = bind(config, target);
         let side = RecordSide {
             binding,
             columns,
+            godata,
             info: SideInfo {
                 kind: records.kind(),
                 location,
