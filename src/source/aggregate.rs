@@ -149,10 +149,23 @@ pub struct Aggregates {
     pub records: u64,
 }
 
+/// One classification of a record's history: from, until (`None`: still in force).
+pub type Classified = (jiff::Timestamp, Option<jiff::Timestamp>, CompactString);
+
+/// `classification_as_of = "period_end"`: the field to replace and the zone that says
+/// when a period ends.
+#[derive(Debug, Clone)]
+pub struct AsOf {
+    pub field: FieldId,
+    pub tz: jiff::tz::TimeZone,
+}
+
 /// Aggregates records as they are read.
 pub struct Engine<'a> {
     blocks: &'a [EngineBlock],
     locate: &'a dyn Locate,
+    pub as_of: Option<AsOf>,
+    scratch: Vec<Cell>,
     pub out: Aggregates,
     /// The last dates' periods per block (dates repeat in runs).
     period_cache: Vec<Option<(Date, Option<Period>)>>,
@@ -171,6 +184,50 @@ impl<'a> Engine<'a> {
             },
             period_cache: vec![None; blocks.len()],
             choice: Vec::new(),
+            as_of: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// One record with its classification history: each block sees the
+    /// classification in force at the end of the period the record falls in (the
+    /// current one when the history says nothing of that instant).
+    pub fn add_classified(&mut self, cells: &[Cell], id: Option<&str>, history: &[Classified]) {
+        let Some(as_of) = self.as_of.clone().filter(|_| !history.is_empty()) else {
+            return self.add(cells, id);
+        };
+        self.out.records += 1;
+        for (b, block) in self.blocks.iter().enumerate() {
+            let Cell::Date(d) = &cells[usize::from(block.period)] else {
+                self.add_to(b, block, cells, id);
+                continue;
+            };
+            let Some(p) = self.period_of(b, block, *d) else {
+                continue;
+            };
+            // The last instant of the period: just before the next one starts.
+            let end = p
+                .end
+                .tomorrow()
+                .ok()
+                .and_then(|next| next.to_zoned_datetime(as_of.tz.clone()).ok())
+                .map(|z| z.timestamp() - jiff::SignedDuration::from_millis(1));
+            let in_force = end.and_then(|t| {
+                history
+                    .iter()
+                    .find(|(from, until, _)| *from <= t && until.is_none_or(|u| t < u))
+            });
+            match in_force {
+                Some((_, _, token)) => {
+                    self.scratch.clear();
+                    self.scratch.extend_from_slice(cells);
+                    self.scratch[usize::from(as_of.field)] = Cell::Text(token.clone());
+                    let scratch = std::mem::take(&mut self.scratch);
+                    self.add_to(b, block, &scratch, id);
+                    self.scratch = scratch;
+                }
+                None => self.add_to(b, block, cells, id),
+            }
         }
     }
 

@@ -8,7 +8,9 @@ use std::io::Write;
 use fixedbitset::FixedBitSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::aggregate::{Aggregates, Disaggregation, Engine, EngineBlock, EngineCategory};
+use super::aggregate::{
+    Aggregates, AsOf, Classified, Disaggregation, Engine, EngineBlock, EngineCategory,
+};
 use super::compile::{godata_fields, line_list_fields};
 use super::fields::{Cell, FieldTable};
 use super::godata::client::ReadCheck;
@@ -179,6 +181,22 @@ fn engine_blocks(
     Ok(blocks)
 }
 
+/// A case's classification history as instants (entries that do not read are left
+/// out; the current classification then stands).
+fn history(c: &Case) -> Vec<Classified> {
+    c.classification_history
+        .iter()
+        .filter_map(|h| {
+            let from = h.start_date.as_deref()?.parse::<jiff::Timestamp>().ok()?;
+            let until = match h.end_date.as_deref() {
+                None => None,
+                Some(e) => Some(e.parse::<jiff::Timestamp>().ok()?),
+            };
+            Some((from, until, h.classification.as_deref()?.into()))
+        })
+        .collect()
+}
+
 /// Where a line list's org unit values land.
 fn line_list_units(l: &LineListSource, cx: &Job<'_>) -> Result<FxHashMap<String, u32>, Error> {
     let t = &cx.target.organisation_units;
@@ -279,14 +297,19 @@ impl RecordExport {
         };
         let blocks = engine_blocks(cx, plan, side, &fields.table, &fields.locations, &canonical)?;
         let locate = |v: &str| gd.locations.org_unit(v).map(|o| o as u32);
-        let mut engine = Engine::new(&blocks, &locate);
         let tz = &g.timezone.tz;
+        let as_of = (g.classification_as_of == ClassificationAsOf::PeriodEnd)
+            .then(|| fields.table.id("classification"))
+            .flatten()
+            .map(|field| AsOf { field, tz: tz.clone() });
+        let mut engine = Engine::new(&blocks, &locate);
+        engine.as_of = as_of.clone();
         let mut cells = vec![Cell::Null; fields.table.len()];
         match &g.location {
             GoDataLocation::Export { cases, .. } => {
                 let mut add = |c: &Case| {
                     fill(c, &fields.specs, tz, g.zero_age_is_known, &mut cells);
-                    engine.add(&cells, c.id.as_deref());
+                    engine.add_classified(&cells, c.id.as_deref(), &history(c));
                 };
                 read_export(&cases.value, g.outbreak_id(), &mut add)?;
                 Ok((engine.out, None))
@@ -305,9 +328,10 @@ impl RecordExport {
                 let mut last = None;
                 for _ in 0..3 {
                     let mut engine = Engine::new(&blocks, &locate);
+                    engine.as_of = as_of.clone();
                     let check = client.read_cases(&filter, &mut |c: &Case| {
                         fill(c, &fields.specs, tz, g.zero_age_is_known, &mut cells);
-                        engine.add(&cells, c.id.as_deref());
+                        engine.add_classified(&cells, c.id.as_deref(), &history(c));
                     })?;
                     let done = check.consistent();
                     last = Some((engine.out, check));

@@ -130,8 +130,19 @@ fn error_message(body: &[u8]) -> String {
 }
 
 impl GoDataClient {
-    /// Log in once; a refused login is an authentication failure, never retried.
+    /// Log in once with the credentials of the environment (`T2A_SOURCE_USERNAME` /
+    /// `T2A_SOURCE_PASSWORD`, or the variables the source names).
     pub fn login(g: &GoDataSource) -> Result<GoDataClient, Error> {
+        let (username, password, _) = credentials(g)?;
+        Self::login_with(g, username, password)
+    }
+
+    /// Log in once; a refused login is an authentication failure, never retried.
+    pub fn login_with(
+        g: &GoDataSource,
+        username: String,
+        password: Secret,
+    ) -> Result<GoDataClient, Error> {
         let GoDataLocation::Url {
             url,
             allow_insecure_http,
@@ -143,7 +154,10 @@ impl GoDataClient {
             return Err(Error::usage("not a Go.Data instance", None));
         };
         refuse_insecure(&url.value, *allow_insecure_http)?;
-        let (username, password, auth) = credentials(g)?;
+        let auth = match &g.location {
+            GoDataLocation::Url { auth, .. } => *auth,
+            GoDataLocation::Export { .. } => GoDataAuth::OAuth,
+        };
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(timeout.unwrap_or(120)))
             .user_agent(concat!("t2a/", env!("CARGO_PKG_VERSION")))
