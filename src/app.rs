@@ -185,7 +185,8 @@ fn run_check(args: CheckArgs, human: &HumanOptions) -> Result<u8, Error> {
         args.job.target.as_deref(),
         &args.rules,
     )?;
-    let cfg = insecure(cfg, &args.job);
+    let mut cfg = insecure(cfg, &args.job);
+    cfg.with_data = args.with_data;
     let pair = crate::input::load_pair(&cfg)?;
     let (cx, mut report) = check::check_with_context(&cfg, &pair)?;
     let fixes = args.fix.then(|| crate::mapping::fix::fixes(&cx, false));

@@ -81,6 +81,13 @@ pub fn check_with_context<'a>(
     validate_config_refs(config, &pair.source)?;
     let mut cx = timing::phase("job", || Job::build(&pair.source, pair.target(), config));
     cx.records = pair.records.as_ref();
+    if let Some(side) = &pair.records
+        && config.with_data
+    {
+        let plan = crate::source::run::plan_for(&cx);
+        crate::source::run::RecordExport::build(&cx, &plan, side)?;
+        cx.record_data = side.data.get();
+    }
     let mut findings = timing::phase("rules", || rules::run(&cx, &config.rules));
     if let Some(side) = &pair.records {
         side.reword(config, &pair.source, &mut findings);

@@ -256,6 +256,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<std::path::PathBuf>,
 
+    /// Record jobs: read the records too, and run the rules that judge them (dropped
+    /// records, unmapped locations, overlaps, duplicates)
+    #[arg(long)]
+    pub with_data: bool,
+
     /// An earlier snapshot of the target: explains an unknown code as a rename
     #[arg(long, value_name = "SNAPSHOT")]
     pub previous_target: Option<String>,

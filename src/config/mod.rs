@@ -126,6 +126,8 @@ pub struct Config {
     /// source; its values come from `aggregates`.
     pub records: Option<records::RecordSource>,
     pub aggregates: Vec<blocks::AggregateBlock>,
+    /// `check --with-data`: read the records too, for the data rules.
+    pub with_data: bool,
 }
 
 /// A config that could not be read or is invalid.

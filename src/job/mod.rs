@@ -46,6 +46,9 @@ pub struct Job<'a> {
     pub identical_groups: std::sync::OnceLock<Vec<Vec<usize>>>,
     /// A record job's source: its mappings are the blocks' stand-ins.
     pub records: Option<&'a crate::source::side::RecordSide>,
+    /// What reading the records found (`sync`, `check --with-data`): the data rules
+    /// judge it.
+    pub record_data: Option<&'a crate::source::data::RecordData>,
 }
 
 /// Where the period types of a transfer come from (for messages).
@@ -71,6 +74,7 @@ impl<'a> Job<'a> {
             resolved: std::sync::OnceLock::new(),
             identical_groups: std::sync::OnceLock::new(),
             records: None,
+            record_data: None,
             source,
             target,
             config,

@@ -114,6 +114,7 @@ mod non_integer_export;
 mod not_aggregate_domain;
 mod org_unit_field_invalid;
 mod period_type_mismatch;
+pub mod records;
 mod stage_value_semantics;
 mod stale_analytics;
 mod target_without_code;
@@ -123,6 +124,7 @@ mod unknown_category_option_combo;
 mod unknown_data_element;
 mod unknown_org_unit;
 mod unknown_reference;
+mod unknown_source_field;
 mod unmapped_program_indicator;
 mod value_type_mismatch;
 mod version_note;
@@ -169,6 +171,7 @@ pub static RULES: &[&Rule] = &[
     &duplicate_disaggregation::RULE,
     &inconsistent_disaggregation::RULE,
     &stage_value_semantics::RULE,
+    &unknown_source_field::RULE,
 ];
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the
@@ -203,6 +206,27 @@ pub fn gates_sync(cx: &Job<'_>, f: &Finding) -> bool {
         // Program-level findings (category mapping filters) gate.
         _ => true,
     }
+}
+
+/// The record rules alone, with what the records held (a sync runs them once the
+/// records are read).
+pub fn run_data(cx: &Job<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
+    RULES
+        .iter()
+        .filter(|r| ("T2A040"..="T2A049").contains(&r.code))
+        .filter_map(|rule| match rule.level(levels) {
+            Level::Off => None,
+            Level::Severity(sev) => Some((rule, sev)),
+        })
+        .flat_map(|(rule, sev)| {
+            (rule.check)(cx).into_iter().map(move |mut f| {
+                if !f.fixed {
+                    f.severity = sev;
+                }
+                f
+            })
+        })
+        .collect()
 }
 
 /// Whether a rule judges this kind of job: a record job gets the target rules

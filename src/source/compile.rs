@@ -48,6 +48,11 @@ pub fn line_list_fields(source: &LineListSource, blocks: &[AggregateBlock]) -> L
             register(&mut table, p);
         }
     }
+    for c in &source.columns {
+        if c.allowed.is_some() {
+            table.add(&c.name.value, Kind::Text);
+        }
+    }
     LineListFields {
         table,
         id,

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod bind;
 pub mod compile;
+pub mod data;
 pub mod fields;
 pub mod godata;
 pub mod linelist;

@@ -8,13 +8,11 @@ use std::io::Write;
 use fixedbitset::FixedBitSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::aggregate::{
-    Aggregates, AsOf, Classified, Disaggregation, Engine, EngineBlock, EngineCategory,
-};
+use super::aggregate::{AsOf, Classified, Disaggregation, Engine, EngineBlock, EngineCategory};
 use super::compile::{godata_fields, line_list_fields};
+use super::data::{RecordData, SeenIds};
 use super::fields::{Cell, FieldTable};
-use super::godata::client::ReadCheck;
-use super::godata::fields::fill;
+use super::godata::fields::{Getter, Spec, fill};
 use super::godata::model::Case;
 use super::godata::query::case_filter;
 use super::godata::read_export;
@@ -43,9 +41,6 @@ pub struct RecordExport {
     unit_ids: Vec<Option<String>>,
     by_unit_id: FxHashMap<String, u32>,
     zero_fill: bool,
-    pub aggregates: Aggregates,
-    /// A Go.Data read: its counts and repeated ids.
-    pub read: Option<ReadCheck>,
 }
 
 fn canonical_none(_: u16, _: &str) -> Vec<compact_str::CompactString> {
@@ -115,6 +110,24 @@ fn engine_block(
     })
 }
 
+/// The plan of a check that reads the records (`check --with-data`): the job's periods
+/// as of today, as a sync would plan them.
+pub fn plan_for(cx: &Job<'_>) -> Plan {
+    let s = &cx.config.sync;
+    let specs: Vec<String> = s.periods.iter().map(|p| p.value.clone()).collect();
+    crate::sync::plan::plan(
+        cx,
+        &crate::sync::plan::Request {
+            periods: &specs,
+            period_type: s.period_type.as_ref().map(|p| p.value),
+            lookback: s.lookback.unwrap_or(1),
+            include_current: s.include_current,
+            as_of: jiff::ZonedDateTime::now().date(),
+            excluded: &[],
+        },
+    )
+}
+
 /// Every block compiled for the engine, with its planned periods and the org units its
 /// data sets are assigned to.
 fn engine_blocks(
@@ -179,6 +192,28 @@ fn engine_blocks(
         blocks.push(block);
     }
     Ok(blocks)
+}
+
+/// Count the period dates of a case and those not at midnight in the zone: date-only
+/// fields are stored as midnight there, so many others mean the zone is wrong.
+fn midnight(c: &Case, getters: &[Getter], tz: &jiff::tz::TimeZone, data: &mut RecordData) {
+    for g in getters {
+        let raw = match g {
+            Getter::DateOfReporting => c.date_of_reporting.as_deref(),
+            Getter::DateOfOnset => c.date_of_onset.as_deref(),
+            Getter::DateOfOutcome => c.date_of_outcome.as_deref(),
+            Getter::DateBecomeCase => c.date_become_case.as_deref(),
+            Getter::Dob => c.dob.as_deref(),
+            _ => None,
+        };
+        if let Some(ts) = raw.and_then(|r| r.parse::<jiff::Timestamp>().ok()) {
+            data.dates += 1;
+            let t = tz.to_datetime(ts).time();
+            if t != jiff::civil::Time::midnight() {
+                data.dates_off_midnight += 1;
+            }
+        }
+    }
 }
 
 /// A case's classification history as instants (entries that do not read are left
@@ -247,13 +282,13 @@ impl RecordExport {
     /// Read and aggregate the records of the planned periods.
     pub fn build(cx: &Job<'_>, plan: &Plan, side: &RecordSide) -> Result<RecordExport, Error> {
         let out = match &cx.config.records {
-            Some(RecordSource::LineList(l)) => (Self::line_list(cx, plan, side, l)?, None),
+            Some(RecordSource::LineList(l)) => Self::line_list(cx, plan, side, l)?,
             Some(RecordSource::GoData(g)) => Self::godata(cx, plan, side, g)?,
             None => return Err(Error::usage("the job has no record source", None)),
         };
-        let (aggregates, read) = out;
-        let mut export = Self::from_aggregates(cx, side, aggregates);
-        export.read = read;
+        let export = Self::from_data(cx, side, &out);
+        // The first read's findings stand (a run reads once).
+        let _ = side.data.set(out);
         Ok(export)
     }
 
@@ -262,7 +297,7 @@ impl RecordExport {
         plan: &Plan,
         side: &RecordSide,
         l: &LineListSource,
-    ) -> Result<Aggregates, Error> {
+    ) -> Result<RecordData, Error> {
         let fields = line_list_fields(l, &cx.config.aggregates);
         let canonical: Canonical<'_> = &canonical_none;
         let locations = vec![fields.location; cx.config.aggregates.len()];
@@ -275,8 +310,41 @@ impl RecordExport {
             id_field: fields.id,
         };
         let mut engine = Engine::new(&blocks, &locate);
-        reader.read(&mut |cells, id| engine.add(cells, id))?;
-        Ok(engine.out)
+        let mut data = RecordData {
+            no_id_column: l.id_column.is_none(),
+            ..RecordData::default()
+        };
+        let allowed: Vec<(u16, &str, FxHashSet<&str>)> = l
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let list = c.allowed.as_ref()?;
+                Some((
+                    fields.table.id(&c.name.value)?,
+                    c.name.value.as_str(),
+                    list.iter().map(|a| a.value.as_str()).collect(),
+                ))
+            })
+            .collect();
+        let mut seen = SeenIds::default();
+        reader.read(&mut |cells, id| {
+            for (f, column, ok) in &allowed {
+                if let Cell::Text(v) = &cells[usize::from(*f)]
+                    && !ok.contains(v.as_str())
+                {
+                    data.outside(column, v, id);
+                }
+            }
+            // A repeated row is counted once: the first of an id stands.
+            if let Some(id) = id
+                && seen.repeated(id, &mut data)
+            {
+                return;
+            }
+            engine.add(cells, id);
+        })?;
+        data.aggregates = engine.out;
+        Ok(data)
     }
 
     fn godata(
@@ -284,7 +352,7 @@ impl RecordExport {
         plan: &Plan,
         side: &RecordSide,
         g: &GoDataSource,
-    ) -> Result<(Aggregates, Option<ReadCheck>), Error> {
+    ) -> Result<RecordData, Error> {
         let Some(gd) = &side.godata else {
             return Err(Error::usage("the Go.Data source was not read", None));
         };
@@ -301,18 +369,40 @@ impl RecordExport {
         let as_of = (g.classification_as_of == ClassificationAsOf::PeriodEnd)
             .then(|| fields.table.id("classification"))
             .flatten()
-            .map(|field| AsOf { field, tz: tz.clone() });
+            .map(|field| AsOf {
+                field,
+                tz: tz.clone(),
+            });
         let mut engine = Engine::new(&blocks, &locate);
         engine.as_of = as_of.clone();
         let mut cells = vec![Cell::Null; fields.table.len()];
+        let period_specs: Vec<Getter> = blocks
+            .iter()
+            .filter_map(|b| match fields.specs.get(usize::from(b.period)) {
+                Some(Spec::Date(g)) => Some(*g),
+                _ => None,
+            })
+            .collect();
         match &g.location {
             GoDataLocation::Export { cases, .. } => {
                 let mut add = |c: &Case| {
                     fill(c, &fields.specs, tz, g.zero_age_is_known, &mut cells);
                     engine.add_classified(&cells, c.id.as_deref(), &history(c));
                 };
+                let mut data = RecordData::default();
+                let mut seen = SeenIds::default();
+                let mut add = |c: &Case| {
+                    midnight(c, &period_specs, tz, &mut data);
+                    if let Some(id) = c.id.as_deref()
+                        && seen.repeated(id, &mut data)
+                    {
+                        return;
+                    }
+                    add(c);
+                };
                 read_export(&cases.value, g.outbreak_id(), &mut add)?;
-                Ok((engine.out, None))
+                data.aggregates = engine.out;
+                Ok(data)
             }
             GoDataLocation::Url { .. } => {
                 let Some(client) = &gd.client else {
@@ -326,26 +416,38 @@ impl RecordExport {
                 // The outbreak changing during a read shows in the counts or in a
                 // repeated id: read again from scratch, twice at most.
                 let mut last = None;
+                let mut dates = (0, 0);
                 for _ in 0..3 {
                     let mut engine = Engine::new(&blocks, &locate);
                     engine.as_of = as_of.clone();
+                    let mut probe = RecordData::default();
                     let check = client.read_cases(&filter, &mut |c: &Case| {
+                        midnight(c, &period_specs, tz, &mut probe);
                         fill(c, &fields.specs, tz, g.zero_age_is_known, &mut cells);
                         engine.add_classified(&cells, c.id.as_deref(), &history(c));
                     })?;
                     let done = check.consistent();
+                    dates = (probe.dates, probe.dates_off_midnight);
                     last = Some((engine.out, check));
                     if done {
                         break;
                     }
                 }
                 let (out, check) = last.ok_or_else(|| Error::usage("no read", None))?;
-                Ok((out, Some(check)))
+                let mut data = RecordData {
+                    aggregates: out,
+                    read: Some(check),
+                    ..RecordData::default()
+                };
+                data.dates = dates.0;
+                data.dates_off_midnight = dates.1;
+                Ok(data)
             }
         }
     }
 
-    fn from_aggregates(cx: &Job<'_>, side: &RecordSide, aggregates: Aggregates) -> RecordExport {
+    fn from_data(cx: &Job<'_>, side: &RecordSide, data: &RecordData) -> RecordExport {
+        let aggregates = &data.aggregates;
         let pis = &cx.source.program_indicators;
         let scheme = &cx.config.mapping.org_unit_id_scheme;
         let unit_ids: Vec<Option<String>> = cx
@@ -389,8 +491,6 @@ impl RecordExport {
             unit_ids,
             by_unit_id,
             zero_fill: cx.config.sync.zero_fill,
-            aggregates,
-            read: None,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct RecordSide {
     /// A Go.Data source's outbreak, reference data and locations.
     pub godata: Option<GoDataSide>,
     pub info: SideInfo,
+    /// What reading the records found, once they are read.
+    pub data: std::sync::OnceLock<super::data::RecordData>,
 }
 
 /// What was read of a Go.Data source before its cases.
@@ -84,6 +86,7 @@ impl RecordSide {
             binding,
             columns,
             godata,
+            data: std::sync::OnceLock::new(),
             info: SideInfo {
                 kind: records.kind(),
                 location,

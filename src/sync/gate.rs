@@ -79,6 +79,51 @@ impl Run<'_> {
         None
     }
 
+    /// A record job's data rules, once the records are read: an error among them
+    /// refuses the run as the check's do (nothing written).
+    pub(super) fn data_gate(
+        &mut self,
+        cx: &Job<'_>,
+        check: &crate::report::Report,
+        side: &crate::source::side::RecordSide,
+    ) -> Option<Outcome> {
+        let mut findings: Vec<crate::diagnostic::Finding> =
+            crate::rules::run_data(cx, &self.config.rules);
+        side.reword(self.config, cx.source, &mut findings);
+        // What the check said already is not said again.
+        findings.retain(|f| {
+            !check
+                .findings
+                .iter()
+                .any(|c| c.rule.code == f.rule.code && c.message == f.message)
+        });
+        let errors: Vec<crate::diagnostic::Finding> = findings
+            .iter()
+            .filter(|f| f.severity == crate::diagnostic::Severity::Error)
+            .cloned()
+            .collect();
+        for f in findings
+            .iter()
+            .filter(|f| f.severity != crate::diagnostic::Severity::Error)
+        {
+            self.log.event(
+                "record-finding",
+                json!({"code": f.rule.code, "rule": f.rule.name, "severity": f.severity.as_str(), "message": f.message}),
+                format!("{} {} ({}): {}", f.severity.as_str(), f.rule.code, f.rule.name, f.message),
+            );
+        }
+        if errors.is_empty() {
+            return None;
+        }
+        self.print_errors(check, &errors);
+        self.log.event(
+            "refused",
+            json!({"errors": errors.len(), "stage": "records"}),
+            "nothing written: the records hold errors (see above); fix the job or the records and run again",
+        );
+        Some(Outcome::CheckFailed)
+    }
+
     /// The check's errors, once, grouped by rule (warnings stay in the run report).
     pub(super) fn print_errors(
         &mut self,

@@ -167,7 +167,7 @@ impl Run<'_> {
     /// The steps, in order; each ends the run where it must.
     fn steps(&mut self, pair: &Pair) -> Result<Outcome, Error> {
         let config = self.config;
-        let (cx, check) = check_with_context(config, pair)?;
+        let (mut cx, check) = check_with_context(config, pair)?;
         if let Some(outcome) = self.check(&cx, &check) {
             return Ok(outcome);
         }
@@ -188,7 +188,13 @@ impl Run<'_> {
         collected.keep_unchanged = self.resumed.is_some() && config.sync.complete_data_sets;
         match (&from, &pair.records) {
             (Some(path), _) => self.read_file(&cx, &lk, &plan, path, &mut collected)?,
-            (None, Some(side)) => self.records(&cx, &lk, &plan, side, &mut collected)?,
+            (None, Some(side)) => {
+                self.records(&cx, &lk, &plan, side, &mut collected)?;
+                cx.record_data = side.data.get();
+                if let Some(outcome) = self.data_gate(&cx, &check, side) {
+                    return Ok(outcome);
+                }
+            }
             (None, None) => self.export(&cx, &lk, &plan, source, &mut collected)?,
         }
         let store = target.map(|t| &t.client as &dyn reconcile::Store);

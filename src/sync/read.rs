@@ -179,7 +179,10 @@ impl Run<'_> {
         let export = crate::timing::phase("aggregate records", || {
             crate::source::run::RecordExport::build(cx, plan, side)
         })?;
-        let a = &export.aggregates;
+        let Some(data) = side.data.get() else {
+            return Err(Error::usage("the records were not read", None));
+        };
+        let a = &data.aggregates;
         let dropped: u64 = a.dropped.values().map(|d| d.records).sum();
         self.log.event(
             "records",
