@@ -34,7 +34,82 @@ declare_rule! {
 }
 
 fn check(cx: &Job<'_>) -> Vec<Finding> {
-    cx.mappings.iter().filter_map(|m| finding(cx, m)).collect()
+    let mut out: Vec<Finding> = cx.mappings.iter().filter_map(|m| finding(cx, m)).collect();
+    out.extend(block_findings(cx));
+    out
+}
+
+/// Record jobs: a `categories` table that names a category or an option the data
+/// element's combo does not hold.
+fn block_findings(cx: &Job<'_>) -> Vec<Finding> {
+    let Some(side) = cx.records else {
+        return Vec::new();
+    };
+    let t = cx.target;
+    let mut out = Vec::new();
+    for (bi, (b, bound)) in cx
+        .config
+        .aggregates
+        .iter()
+        .zip(&side.binding.blocks)
+        .enumerate()
+    {
+        let (Some(de), Some(combo)) = (bound.de, bound.combo) else {
+            continue;
+        };
+        let d = &t.data_elements[de];
+        let combo_name = t.category_combos[combo].name();
+        for (c, bc) in b.categories.iter().zip(&bound.categories) {
+            let Some(cat) = bc.target else {
+                let names: Vec<String> = t.category_combos[combo]
+                    .categories
+                    .iter()
+                    .filter_map(|id| t.categories.get(id))
+                    .map(|c| format!("`{}`", c.code().unwrap_or(c.name())))
+                    .collect();
+                out.push(super::records::block_finding(
+                    &RULE,
+                    cx,
+                    bi,
+                    c.category.span.clone(),
+                    format!(
+                        "block \"{}\" disaggregates by category `{}`, which is not a category of `{}`'s combo \"{combo_name}\"",
+                        b.name,
+                        c.category.value,
+                        d.code().unwrap_or(d.id())
+                    ),
+                    format!("name the combo's categories by code or name: {}", names.join(", ")),
+                ).object(ObjectRef::of(&t.category_combos[combo])));
+                continue;
+            };
+            for (o, target) in c.options.iter().zip(&bc.options) {
+                if target.is_some() {
+                    continue;
+                }
+                let names: Vec<String> = t.categories[cat]
+                    .category_options
+                    .iter()
+                    .filter_map(|id| t.category_options.get(id))
+                    .map(|o| format!("`{}`", o.code().unwrap_or(o.name())))
+                    .collect();
+                out.push(
+                    super::records::block_finding(
+                        &RULE,
+                        cx,
+                        bi,
+                        o.option.span.clone(),
+                        format!(
+                            "block \"{}\": `{}` is not an option of category `{}`",
+                            b.name, o.option.value, c.category.value
+                        ),
+                        format!("the category's options are: {}", names.join(", ")),
+                    )
+                    .object(ObjectRef::of(&t.categories[cat])),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn finding(cx: &Job<'_>, m: &Mapping) -> Option<Finding> {

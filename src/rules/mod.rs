@@ -92,12 +92,15 @@ mod aggregation_type_mismatch;
 mod attribute_option_combo;
 pub mod bulk_rename;
 mod category_option_combo_not_in_combo;
+mod category_option_not_covered;
 mod conflicting_period_types;
 mod cumulative_boundary;
 mod data_element_not_in_data_set;
 mod disaggregation_combo_mismatch;
 mod disaggregation_mapping_invalid;
+mod discarded_cases_counted;
 mod duplicate_disaggregation;
+mod duplicate_records;
 mod duplicate_target;
 mod event_type_counts_enrollments;
 mod exchange_mismatch;
@@ -113,8 +116,12 @@ mod negative_or_zero_rejected;
 mod non_integer_export;
 mod not_aggregate_domain;
 mod org_unit_field_invalid;
+mod overlapping_disaggregation;
 mod period_type_mismatch;
+mod record_period_type_mismatch;
 pub mod records;
+mod records_not_aggregated;
+mod restricted_source_visibility;
 mod stage_value_semantics;
 mod stale_analytics;
 mod target_without_code;
@@ -124,7 +131,9 @@ mod unknown_category_option_combo;
 mod unknown_data_element;
 mod unknown_org_unit;
 mod unknown_reference;
+mod unknown_reference_value;
 mod unknown_source_field;
+mod unmapped_location;
 mod unmapped_program_indicator;
 mod value_type_mismatch;
 mod version_note;
@@ -171,7 +180,16 @@ pub static RULES: &[&Rule] = &[
     &duplicate_disaggregation::RULE,
     &inconsistent_disaggregation::RULE,
     &stage_value_semantics::RULE,
+    &unknown_reference_value::RULE,
     &unknown_source_field::RULE,
+    &unmapped_location::RULE,
+    &overlapping_disaggregation::RULE,
+    &category_option_not_covered::RULE,
+    &records_not_aggregated::RULE,
+    &record_period_type_mismatch::RULE,
+    &restricted_source_visibility::RULE,
+    &discarded_cases_counted::RULE,
+    &duplicate_records::RULE,
 ];
 
 /// Catalogue entries (rules.md) not implemented yet. Their names are part of the

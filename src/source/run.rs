@@ -167,7 +167,8 @@ fn engine_blocks(
             Some(g) => (g.periods.iter().copied().collect(), g.period_type),
             None => (FxHashSet::default(), crate::period::PeriodType::Weekly),
         };
-        let mut block = engine_block(
+        // A block the static rules fault (a field the records lack) takes no record.
+        let mut block = match engine_block(
             b,
             bound,
             fields,
@@ -175,13 +176,19 @@ fn engine_blocks(
             (planned, period_type),
             default_coc,
             canonical,
-        )
-        .ok_or_else(|| {
-            Error::usage(
-                format!("block \"{}\" reads a field the records do not have", b.name),
-                Some("run `t2a check` for the field and how to fix it".to_string()),
-            )
-        })?;
+        ) {
+            Some(block) => block,
+            None => EngineBlock {
+                filter: Compiled::default(),
+                period: 0,
+                period_type,
+                planned: FxHashSet::default(),
+                location: 0,
+                sum: None,
+                disaggregation: Disaggregation::Single(default_coc),
+                allowed: None,
+            },
+        };
         block.allowed = bound.de.map(|de| {
             let mut bits = FixedBitSet::with_capacity(cx.target.organisation_units.len());
             for m in cx.target.memberships(de) {
