@@ -85,6 +85,8 @@ pub enum GoDataLocation {
         cases: Spanned<PathBuf>,
         locations: Option<Spanned<PathBuf>>,
         reference_data: Option<Spanned<PathBuf>>,
+        /// The outbreak object (`GET /api/outbreaks/{id}`), for the checks that need it.
+        outbreak: Option<Spanned<PathBuf>>,
     },
 }
 
@@ -181,6 +183,7 @@ pub(crate) const GODATA_KEYS: &[&str] = &[
     "export",
     "locations",
     "reference_data",
+    "outbreak_file",
     "outbreak",
     "outbreak_name",
     "auth",
@@ -304,6 +307,9 @@ fn read_godata(
     let reference_data = t
         .string("reference_data", issues)
         .map(|s| path_of(s, base_dir));
+    let outbreak_file = t
+        .string("outbreak_file", issues)
+        .map(|s| path_of(s, base_dir));
     let auth = t
         .choice(
             "auth",
@@ -372,15 +378,16 @@ fn read_godata(
     };
     let location = match (url, export) {
         (Some(u), None) => {
-            if reference_data.is_some() || locations.is_some() {
+            if reference_data.is_some() || locations.is_some() || outbreak_file.is_some() {
                 let s = reference_data
                     .as_ref()
                     .or(locations.as_ref())
+                    .or(outbreak_file.as_ref())
                     .map(|s| s.span.clone())
                     .unwrap_or_else(|| u.span.clone());
                 issues.push(
                     s,
-                    "`locations` and `reference_data` go with `export`: a live Go.Data is asked for them",
+                    "`locations`, `reference_data` and `outbreak_file` go with `export`: a live Go.Data is asked for them",
                     "only for an export",
                     Some("remove it, or read an export with `export = \"cases.json\"`".into()),
                 );
@@ -420,6 +427,7 @@ fn read_godata(
                 cases: path_of(e, base_dir),
                 locations,
                 reference_data,
+                outbreak: outbreak_file,
             }
         }
         (Some(_), Some(e)) => {

@@ -1,4 +1,4 @@
-use super::records::{ids, record_job, records};
+use super::records::{ids, record_job, records, records_do};
 use crate::diagnostic::Finding;
 use crate::job::Job;
 
@@ -52,8 +52,8 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
         let mut f = Finding::new(
             &RULE,
             format!(
-                "{} repeat an id read before{}; each was counted once",
-                records(data.duplicates.records),
+                "{} an id read before{}; each was counted once",
+                records_do(data.duplicates.records, "repeats", "repeat"),
                 ids(&data.duplicates.examples.0)
             ),
             "remove the repeated rows, or give each record its own id",

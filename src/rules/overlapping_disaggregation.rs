@@ -58,16 +58,13 @@ enum Values {
 fn num(s: &Scalar) -> Option<f64> {
     match s {
         Scalar::Num(n) => Some(*n),
-        Scalar::Str(v) => v
-            .parse::<f64>()
-            .ok()
-            .or_else(|| {
-                parse_date(v).map(|d| {
-                    f64::from(i32::from(d.year())) * 10_000.0
-                        + f64::from(d.month()) * 100.0
-                        + f64::from(d.day())
-                })
-            }),
+        Scalar::Str(v) => v.parse::<f64>().ok().or_else(|| {
+            parse_date(v).map(|d| {
+                f64::from(i32::from(d.year())) * 10_000.0
+                    + f64::from(d.month()) * 100.0
+                    + f64::from(d.day())
+            })
+        }),
         Scalar::Bool(_) => None,
     }
 }
@@ -310,10 +307,15 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
                 *bi as usize,
                 b.span.start..b.span.start,
                 format!(
-                    "block \"{}\", {what} {}{}; they were not aggregated",
+                    "block \"{}\", {what} {}{}; {} not aggregated",
                     b.name,
                     records(d.records),
-                    ids(&d.examples.0)
+                    ids(&d.examples.0),
+                    if d.records == 1 {
+                        "it was"
+                    } else {
+                        "they were"
+                    }
                 ),
                 "make the conditions disjoint",
             ));

@@ -131,6 +131,11 @@ pub fn ids(examples: &[compact_str::CompactString]) -> String {
     format!(" (e.g. {})", list.join(", "))
 }
 
+/// `1 record has` / `3 records have`: the count with the verb that agrees.
+pub fn records_do(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", records(n), if n == 1 { one } else { many })
+}
+
 /// `1 record` / `3 records`.
 pub fn records(n: u64) -> String {
     if n == 1 {

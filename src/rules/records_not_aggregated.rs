@@ -39,21 +39,41 @@ declare_rule! {
     }
 }
 
-fn reason(cx: &Job<'_>, b: &crate::config::blocks::AggregateBlock, why: &Drop) -> Option<String> {
+fn reason(
+    cx: &Job<'_>,
+    b: &crate::config::blocks::AggregateBlock,
+    why: &Drop,
+    n: u64,
+) -> Option<String> {
+    let v = |one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            many.to_string()
+        }
+    };
     Some(match why {
-        Drop::NoPeriodDate => format!("have no `{}` date", b.period.value),
-        Drop::NoLocation => "have no location".into(),
+        Drop::NoPeriodDate => format!("{} no `{}` date", v("has", "have"), b.period.value),
+        Drop::NoLocation => format!("{} no location", v("has", "have")),
         Drop::NoOption(c) => {
             let c = &b.categories[usize::from(*c)];
-            format!("fit no option of category {}", c.category.value)
+            format!(
+                "{} no option of category {}",
+                v("fits", "fit"),
+                c.category.value
+            )
         }
-        Drop::NoCombo => "have options that make no option combo of the target".into(),
-        Drop::NoExplicitCombo => "fit none of the block's combos".into(),
-        Drop::NoValue => "have no number to sum".into(),
+        Drop::NoCombo => format!(
+            "{} options that make no option combo of the target",
+            v("has", "have")
+        ),
+        Drop::NoExplicitCombo => format!("{} none of the block's combos", v("fits", "fit")),
+        Drop::NoValue => format!("{} no number to sum", v("has", "have")),
         Drop::UnassignedOrgUnit(ou) => {
             let o = &cx.target.organisation_units[*ou as usize];
             format!(
-                "come from org unit \"{}\" ({}), which the data element's data sets are not assigned to",
+                "{} from org unit \"{}\" ({}), which the data element's data sets are not assigned to",
+                v("comes", "come"),
                 o.name(),
                 o.id()
             )
@@ -66,12 +86,16 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
     let Some(rj) = record_job(cx) else {
         return Vec::new();
     };
+    let mut out = static_notes(cx);
     let Some(data) = cx.record_data else {
-        return static_notes(cx);
+        return out;
     };
     let max = cx.config.sync.max_dropped_percent;
-    let mut out = Vec::new();
     for (bi, b) in rj.blocks.iter().enumerate() {
+        // A block whose fields do not hold up (unknown-source-field) read nothing.
+        if data.unsound.get(bi).copied().unwrap_or(false) {
+            continue;
+        }
         let mut drops: Vec<(&Drop, &crate::source::aggregate::Dropped)> = data
             .aggregates
             .dropped
@@ -88,7 +112,7 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             100.0 * dropped as f64 / (dropped + aggregated) as f64
         };
         for (why, d) in drops {
-            let Some(text) = reason(cx, b, why) else {
+            let Some(text) = reason(cx, b, why, d.records) else {
                 continue;
             };
             let mut f = block_finding(

@@ -1,5 +1,5 @@
 use super::records::{
-    FieldIs, RecordJob, block_finding, field_is, godata_ref, ids, record_job, records, tests,
+    FieldIs, RecordJob, block_finding, field_is, godata_ref, ids, record_job, records_do, tests,
 };
 use crate::config::blocks::{Scalar, Test};
 use crate::diagnostic::{Finding, Severity};
@@ -261,8 +261,8 @@ fn data_findings(cx: &Job<'_>, rj: &RecordJob<'_>) -> Vec<Finding> {
             let mut f = Finding::new(
                 &RULE,
                 format!(
-                    "column `{column}`: {} hold \"{value}\", which is not among its allowed values{}",
-                    records(d.records),
+                    "column `{column}`: {} \"{value}\", which is not among its allowed values{}",
+                    records_do(d.records, "holds", "hold"),
                     ids(&d.examples.0)
                 ),
                 "correct the records, or add the value to `allowed` and give it an option",

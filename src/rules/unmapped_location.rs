@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::records::{godata_ref, ids, record_job, records};
+use super::records::{godata_ref, ids, record_job, records_do};
 use crate::diagnostic::Finding;
 use crate::job::Job;
 use crate::source::godata::locations::{Link, LocationIndex};
@@ -181,7 +181,7 @@ fn data_findings(cx: &Job<'_>) -> Vec<Finding> {
             };
             let mut f = Finding::new(
                 &RULE,
-                format!("{} of the planned periods come from {what}, which resolves to no org unit{}", records(n), ids(&examples)),
+                format!("{} from {what}, which resolves to no org unit{}", records_do(n, "of the planned periods comes", "of the planned periods come"), ids(&examples)),
                 "map the location (an identifier with the org unit's code, a table row), or correct the records",
             )
             .object(object);

@@ -24,6 +24,9 @@ pub struct RecordData {
     /// Go.Data: the period dates read, and those not at midnight in the configured zone.
     pub dates: u64,
     pub dates_off_midnight: u64,
+    /// Per block: its fields do not hold up (a field the source lacks, a period that is
+    /// no date), so it read nothing; the data rules leave it to `unknown-source-field`.
+    pub unsound: Vec<bool>,
 }
 
 /// Ids seen so far, to tell repeated ones.

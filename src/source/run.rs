@@ -137,9 +137,10 @@ fn engine_blocks(
     fields: &FieldTable,
     locations: &[u16],
     canonical: Canonical<'_>,
-) -> Result<Vec<EngineBlock>, Error> {
+) -> Result<(Vec<EngineBlock>, Vec<bool>), Error> {
     let default_coc = cx.target.default_coc().map_or(u32::MAX, |c| c as u32);
     let mut blocks = Vec::new();
+    let mut unsound = Vec::new();
     for (bi, (b, bound)) in cx
         .config
         .aggregates
@@ -147,6 +148,22 @@ fn engine_blocks(
         .zip(&side.binding.blocks)
         .enumerate()
     {
+        let known = |name: &str| {
+            side.columns
+                .as_ref()
+                .is_none_or(|c| c.iter().any(|c| c == name))
+        };
+        let sound = fields
+            .id(&b.period.value)
+            .is_some_and(|f| fields.kind(f) == crate::source::fields::Kind::Date)
+            && known(&b.period.value)
+            && super::compile::predicates(b)
+                .iter()
+                .all(|p| p.all_tests().iter().all(|t| known(&t.field.value)))
+            && match &b.value {
+                ValueRule::Sum(f) => known(&f.value),
+                ValueRule::Count => true,
+            };
         let pis: Vec<usize> = (0..side.binding.origins.len())
             .filter(|&i| side.binding.origins[i].block == bi)
             .collect();
@@ -168,15 +185,21 @@ fn engine_blocks(
             None => (FxHashSet::default(), crate::period::PeriodType::Weekly),
         };
         // A block the static rules fault (a field the records lack) takes no record.
-        let mut block = match engine_block(
-            b,
-            bound,
-            fields,
-            locations[bi],
-            (planned, period_type),
-            default_coc,
-            canonical,
-        ) {
+        let compiled = if sound {
+            engine_block(
+                b,
+                bound,
+                fields,
+                locations[bi],
+                (planned, period_type),
+                default_coc,
+                canonical,
+            )
+        } else {
+            None
+        };
+        unsound.push(compiled.is_none());
+        let mut block = match compiled {
             Some(block) => block,
             None => EngineBlock {
                 filter: Compiled::default(),
@@ -198,7 +221,7 @@ fn engine_blocks(
         });
         blocks.push(block);
     }
-    Ok(blocks)
+    Ok((blocks, unsound))
 }
 
 /// Count the period dates of a case and those not at midnight in the zone: date-only
@@ -308,7 +331,8 @@ impl RecordExport {
         let fields = line_list_fields(l, &cx.config.aggregates);
         let canonical: Canonical<'_> = &canonical_none;
         let locations = vec![fields.location; cx.config.aggregates.len()];
-        let blocks = engine_blocks(cx, plan, side, &fields.table, &locations, canonical)?;
+        let (blocks, unsound) =
+            engine_blocks(cx, plan, side, &fields.table, &locations, canonical)?;
         let units = line_list_units(l, cx)?;
         let locate = |v: &str| units.get(v).copied();
         let reader = LineListReader {
@@ -319,6 +343,7 @@ impl RecordExport {
         let mut engine = Engine::new(&blocks, &locate);
         let mut data = RecordData {
             no_id_column: l.id_column.is_none(),
+            unsound,
             ..RecordData::default()
         };
         let allowed: Vec<(u16, &str, FxHashSet<&str>)> = l
@@ -370,7 +395,8 @@ impl RecordExport {
                 None => Vec::new(),
             }
         };
-        let blocks = engine_blocks(cx, plan, side, &fields.table, &fields.locations, &canonical)?;
+        let (blocks, unsound) =
+            engine_blocks(cx, plan, side, &fields.table, &fields.locations, &canonical)?;
         let locate = |v: &str| gd.locations.org_unit(v).map(|o| o as u32);
         let tz = &g.timezone.tz;
         let as_of = (g.classification_as_of == ClassificationAsOf::PeriodEnd)
@@ -396,7 +422,10 @@ impl RecordExport {
                     fill(c, &fields.specs, tz, g.zero_age_is_known, &mut cells);
                     engine.add_classified(&cells, c.id.as_deref(), &history(c));
                 };
-                let mut data = RecordData::default();
+                let mut data = RecordData {
+                    unsound: unsound.clone(),
+                    ..RecordData::default()
+                };
                 let mut seen = SeenIds::default();
                 let mut add = |c: &Case| {
                     midnight(c, &period_specs, tz, &mut data);
@@ -444,6 +473,7 @@ impl RecordExport {
                 let mut data = RecordData {
                     aggregates: out,
                     read: Some(check),
+                    unsound,
                     ..RecordData::default()
                 };
                 data.dates = dates.0;

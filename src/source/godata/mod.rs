@@ -71,12 +71,16 @@ impl GoDataMeta {
         let GoDataLocation::Export {
             locations,
             reference_data,
+            outbreak,
             ..
         } = &g.location
         else {
             return Err(Error::usage("not a Go.Data export", None));
         };
         let mut meta = GoDataMeta::default();
+        if let Some(p) = outbreak {
+            meta.outbreak = Some(read_json_file(&p.value, "outbreak")?);
+        }
         if let Some(p) = locations {
             let all: Vec<Location> = read_json_file(&p.value, "locations")?;
             meta.locations = all
