@@ -251,6 +251,7 @@ fn load_record_pair(config: &Config) -> Result<Pair, Error> {
     let needs = Needs {
         source: false,
         target: true,
+        categories: true,
     };
     let (target, t_info, target_remote) = load_indexed(Side::Target, target, needs)?;
     let (side, source) = timing::phase("load source", || {
@@ -284,6 +285,7 @@ pub fn load_target_side(endpoint: &EndpointConfig) -> Result<(Catalog, SideInfo)
     let needs = Needs {
         source: false,
         target: true,
+        categories: false,
     };
     load_indexed(Side::Target, endpoint, needs).map(|(c, info, _)| (c, info))
 }
@@ -296,10 +298,12 @@ fn load_both(
     let src_needs = Needs {
         source: true,
         target: false,
+        categories: false,
     };
     let tgt_needs = Needs {
         source: false,
         target: true,
+        categories: false,
     };
     let (s, t) = std::thread::scope(|scope| {
         let t = scope.spawn(|| load_indexed(Side::Target, target, tgt_needs));

@@ -19,12 +19,16 @@ use crate::model::Metadata;
 pub struct Needs {
     pub source: bool,
     pub target: bool,
+    /// The category model (categories, their options, each option combo's options):
+    /// record jobs resolve a block's category tables in the target.
+    pub categories: bool,
 }
 
 impl Needs {
     pub const BOTH: Needs = Needs {
         source: true,
         target: true,
+        categories: false,
     };
 }
 
@@ -183,7 +187,8 @@ pub fn fetch_metadata(
     let exchanges = needs.source && version.is_none_or(|v| v.at_least(39));
     // 2.42 disaggregated PIs export the source's option combos: the source's category
     // model is read to know which.
-    let disaggregation = needs.source && version.is_none_or(|v| v.at_least(42));
+    let disaggregation =
+        (needs.source && version.is_none_or(|v| v.at_least(42))) || needs.categories;
     let coc_fields = if disaggregation {
         format!("id,name,code,categoryCombo[id],categoryOptions[id],{ATTRIBUTE_VALUES}")
     } else {

@@ -1,0 +1,351 @@
+//! Record jobs end to end: a line list or a Go.Data export aggregated by blocks into
+//! the fake DHIS2 target (2.41 and 2.43), through the same verify, reconcile, dry run
+//! and import as program indicators; reruns, reclassification, deletion, and the
+//! defects that must stop a run before anything is written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::support::fake::{self, Builder, FakeDhis2, Version};
+use crate::support::{repo, t2a_process};
+
+const AS_OF: &str = "2024-03-20";
+const RESIDENCE: &str = "LNG_REFERENCE_DATA_CATEGORY_ADDRESS_TYPE_USUAL_PLACE_OF_RESIDENCE";
+const CLASS: &str = "LNG_REFERENCE_DATA_CATEGORY_CASE_CLASSIFICATION_";
+
+/// The seven measles cases of `tests/fixtures/records/cases.csv`: id, sex, age, onset,
+/// district, outcome.
+const CASES: &[(&str, &str, u32, &str, &str, &str)] = &[
+    ("M-001", "F", 3, "2024-03-04", "DIST_A", "alive"),
+    ("M-002", "M", 7, "2024-03-05", "DIST_A", "alive"),
+    ("M-003", "F", 12, "2024-03-06", "DIST_A", "dead"),
+    ("M-004", "M", 2, "2024-03-07", "DIST_B", "alive"),
+    ("M-005", "F", 4, "2024-03-12", "DIST_B", "alive"),
+    ("M-006", "M", 30, "2024-03-13", "DIST_A", "dead"),
+    ("M-007", "F", 1, "2024-03-14", "DIST_A", "alive"),
+];
+
+type Key = (String, String, String, String);
+
+/// (DE, period, org unit, COC) UIDs → value, as the fixture's records must land.
+fn expected() -> BTreeMap<Key, String> {
+    let k = |de: &str, pe: &str, ou: &str, coc: &str| (de.to_string(), pe.to_string(), ou.to_string(), coc.to_string());
+    let one = "1".to_string();
+    BTreeMap::from([
+        (k("DeMeasles01", "2024W10", "OuDistA0001", "CkF04000000"), one.clone()),
+        (k("DeMeasles01", "2024W10", "OuDistA0001", "CkM5P000000"), one.clone()),
+        (k("DeMeasles01", "2024W10", "OuDistA0001", "CkF5P000000"), one.clone()),
+        (k("DeMeasles01", "2024W10", "OuDistB0001", "CkM04000000"), one.clone()),
+        (k("DeMeasles01", "2024W11", "OuDistB0001", "CkF04000000"), one.clone()),
+        (k("DeMeasles01", "2024W11", "OuDistA0001", "CkM5P000000"), one.clone()),
+        (k("DeMeasles01", "2024W11", "OuDistA0001", "CkF04000000"), one.clone()),
+        (k("DeMeaslesD1", "2024W10", "OuDistA0001", "CkDefault01"), one.clone()),
+        (k("DeMeaslesD1", "2024W11", "OuDistA0001", "CkDefault01"), one),
+    ])
+}
+
+const BLOCKS: &str = r#"
+[[aggregate]]
+name = "measles-cases"
+data_element = "IDSR_MEASLES_CASES"
+period = "PERIOD"
+WHERE
+[aggregate.categories.SEX]
+FEMALE = { SEXFIELD = "F" }
+MALE = { SEXFIELD = "M" }
+
+[aggregate.categories.AGE]
+AGE_0_4 = { AGEFIELD = { lt = 5 } }
+AGE_5P = { AGEFIELD = { gte = 5 } }
+
+[[aggregate]]
+name = "measles-deaths"
+data_element = "IDSR_MEASLES_DEATHS"
+where = { OUTCOME = "dead" }
+period = "PERIOD"
+"#;
+
+/// How the records are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Csv,
+    Json,
+    Ndjson,
+    GoData,
+}
+
+struct Env {
+    version: Version,
+    target: FakeDhis2,
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    events: Vec<Value>,
+    stderr: String,
+}
+
+impl Run {
+    fn event(&self, name: &str) -> Option<&Value> {
+        self.events.iter().rev().find(|e| e["event"] == name)
+    }
+
+    fn tally(&self) -> [u64; 4] {
+        let r = self.event("reconcile").cloned().unwrap_or_default();
+        ["new", "changed", "unchanged", "stale"].map(|k| r[k].as_u64().unwrap_or(u64::MAX))
+    }
+}
+
+fn godata_case(c: &(&str, &str, u32, &str, &str, &str), classification: &str) -> Value {
+    let (id, sex, age, onset, district, outcome) = *c;
+    let loc = if district == "DIST_A" { "loc-dist-a" } else { "loc-dist-b" };
+    json!({
+        "_id": id, "outbreakId": "ob-1", "firstName": format!("Name of {id}"), "lastName": "Example",
+        "classification": format!("{CLASS}{classification}"),
+        "gender": if sex == "F" { "LNG_REFERENCE_DATA_CATEGORY_GENDER_FEMALE" } else { "LNG_REFERENCE_DATA_CATEGORY_GENDER_MALE" },
+        "age": {"years": age},
+        "dateOfOnset": format!("{onset}T00:00:00.000Z"),
+        "dateOfReporting": format!("{onset}T00:00:00.000Z"),
+        "outcomeId": if outcome == "dead" { "LNG_REFERENCE_DATA_CATEGORY_OUTCOME_DECEASED" } else { "LNG_REFERENCE_DATA_CATEGORY_OUTCOME_ALIVE" },
+        "addresses": [{"typeId": RESIDENCE, "locationId": loc, "phoneNumber": format!("+25470{age:07}")}],
+        "usualPlaceOfResidenceLocationId": loc,
+        "deleted": false
+    })
+}
+
+impl Env {
+    fn new(version: Version) -> Env {
+        let target = Builder::new(version)
+            .metadata_file(&repo("tests/fixtures/records/hmis.json"))
+            .context_path("/hmis")
+            .start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        Env { version, target, dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Write the records in a form, and the job that reads them (extra `[sync]` lines,
+    /// a replacement for the cases block's `where`).
+    fn job(&self, form: Form, sync: &str, cases_where: &str) -> PathBuf {
+        let rows: Vec<_> = CASES.to_vec();
+        self.records(form, &rows, &["CONFIRMED"; 7]);
+        let (source, fields) = match form {
+            Form::GoData => (
+                "[source]\nkind = \"godata\"\nexport = \"cases.json\"\nlocations = \"locations.json\"\noutbreak = \"ob-1\"\n".to_string(),
+                [("PERIOD", "dateOfOnset"), ("SEXFIELD", "gender"), ("AGEFIELD", "age_years"), ("OUTCOME", "outcomeId"), ("\"F\"", "\"FEMALE\""), ("\"M\"", "\"MALE\""), ("\"dead\"", "\"DECEASED\"")],
+            ),
+            _ => {
+                let file = match form {
+                    Form::Csv => "cases.csv",
+                    Form::Json => "cases.json",
+                    _ => "cases.ndjson",
+                };
+                (
+                    format!("[source]\nkind = \"linelist\"\npath = \"{file}\"\nid_column = \"case_id\"\n[source.org_units]\ncolumn = \"district\"\nmatch = \"code\"\n"),
+                    [("PERIOD", "date_onset"), ("SEXFIELD", "sex"), ("AGEFIELD", "age_years"), ("OUTCOME", "outcome"), ("\"F\"", "\"F\""), ("\"M\"", "\"M\""), ("\"dead\"", "\"dead\"")],
+                )
+            }
+        };
+        let mut blocks = BLOCKS.to_string();
+        for (from, to) in fields {
+            blocks = blocks.replace(from, to);
+        }
+        blocks = blocks.replace("WHERE\n", &format!("{cases_where}\n"));
+        let job = format!(
+            "{source}\n[target]\nurl = \"{}\"\nretry_backoff = \"1ms\"\n\n[sync]\nperiods = [\"2024W10\", \"2024W11\"]\n{sync}\n{blocks}",
+            self.target.url
+        );
+        let path = self.path("job.toml");
+        std::fs::write(&path, job).expect("write job");
+        path
+    }
+
+    /// The records in a form, with each case's classification (Go.Data).
+    fn records(&self, form: Form, rows: &[(&str, &str, u32, &str, &str, &str)], classes: &[&str]) {
+        match form {
+            Form::Csv => {
+                let mut text = String::from("\u{feff}case_id,patient_name,phone,sex,age_years,date_onset,district,outcome\r\n");
+                for (id, sex, age, onset, district, outcome) in rows {
+                    text.push_str(&format!("{id},\"Name, of {id}\",+254700{age:06},{sex},{age},{onset},{district},{outcome}\r\n"));
+                }
+                std::fs::write(self.path("cases.csv"), text).expect("csv");
+            }
+            Form::Json | Form::Ndjson => {
+                let objs: Vec<Value> = rows
+                    .iter()
+                    .map(|(id, sex, age, onset, district, outcome)| {
+                        json!({"case_id": id, "patient_name": format!("Name of {id}"), "sex": sex, "age_years": age, "date_onset": onset, "district": district, "outcome": outcome})
+                    })
+                    .collect();
+                if form == Form::Json {
+                    std::fs::write(self.path("cases.json"), serde_json::to_string(&objs).expect("json")).expect("json");
+                } else {
+                    let lines: Vec<String> = objs.iter().map(Value::to_string).collect();
+                    std::fs::write(self.path("cases.ndjson"), lines.join("\n")).expect("ndjson");
+                }
+            }
+            Form::GoData => {
+                let cases: Vec<Value> = rows.iter().zip(classes).map(|(c, cls)| godata_case(c, cls)).collect();
+                std::fs::write(self.path("cases.json"), serde_json::to_string(&cases).expect("json")).expect("cases");
+                let locations = json!([
+                    {"id": "loc-country", "name": "Country", "identifiers": [{"code": "COUNTRY"}], "parentLocationId": null},
+                    {"id": "loc-dist-a", "name": "District A", "identifiers": [{"code": "DIST_A"}], "parentLocationId": "loc-country"},
+                    {"id": "loc-dist-b", "name": "District B", "identifiers": [{"code": "DIST_B"}], "parentLocationId": "loc-country"}
+                ]);
+                std::fs::write(self.path("locations.json"), locations.to_string()).expect("locations");
+            }
+        }
+    }
+
+    fn sync(&self, job: &Path, args: &[&str]) -> Run {
+        let mut cmd = t2a_process();
+        cmd.args(["sync", "--format", "json", "--yes", "--as-of", AS_OF, "--config"])
+            .arg(job)
+            .args(args)
+            .current_dir(self.dir.path());
+        if self.version >= Version::V238 {
+            cmd.env("T2A_TARGET_TOKEN", fake::TOKEN_V2);
+        }
+        let out = cmd.output().expect("run t2a sync");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            events: stdout
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+                .collect(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The target's values, keyed by UIDs (the default AOC left out).
+    fn stored(&self) -> BTreeMap<Key, String> {
+        self.target
+            .stored()
+            .into_iter()
+            .map(|((de, pe, ou, coc, _), v)| ((de, pe, ou, coc), v))
+            .collect()
+    }
+}
+
+#[test]
+fn a_weekly_sex_by_age_line_list_lands_exactly_and_a_rerun_changes_nothing() {
+    for version in [Version::V241, Version::V243] {
+        let env = Env::new(version);
+        let job = env.job(Form::Csv, "", "");
+        let first = env.sync(&job, &[]);
+        assert_eq!(first.code, 0, "{version:?}: {}\n{:#?}", first.stderr, first.events);
+        assert_eq!(first.tally(), [9, 0, 0, 0], "{version:?}");
+        assert_eq!(env.stored(), expected(), "{version:?}");
+        let records = first.event("records").expect("records event");
+        assert_eq!((records["read"].as_u64(), records["aggregated"].as_u64()), (Some(7), Some(9)));
+        let again = env.sync(&job, &[]);
+        assert_eq!(again.code, 0, "{version:?}: {}", again.stderr);
+        assert_eq!(again.tally(), [0, 0, 9, 0], "{version:?}: a second run changes nothing");
+        assert_eq!(env.stored(), expected());
+    }
+}
+
+#[test]
+fn the_same_records_as_csv_json_ndjson_and_a_godata_export_give_the_same_values() {
+    let env = Env::new(Version::V241);
+    let mut files = Vec::new();
+    for form in [Form::Csv, Form::Json, Form::Ndjson, Form::GoData] {
+        let job = env.job(form, "", if form == Form::GoData { "where = { classification = \"CONFIRMED\" }" } else { "" });
+        let out = env.path(&format!("{form:?}.json"));
+        let run = env.sync(&job, &["--out", out.to_str().expect("path")]);
+        assert_eq!(run.code, 0, "{form:?}: {}\n{:#?}", run.stderr, run.events);
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("json");
+        let mut values: Vec<(String, String, String, String, String)> = v["dataValues"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .map(|d| {
+                let s = |k: &str| d[k].as_str().unwrap_or("").to_string();
+                (s("dataElement"), s("period"), s("orgUnit"), s("categoryOptionCombo"), s("value"))
+            })
+            .collect();
+        values.sort();
+        files.push((form, values));
+    }
+    assert_eq!(files[0].1.len(), 9);
+    for (form, values) in &files[1..] {
+        assert_eq!(values, &files[0].1, "{form:?} gives other values than the CSV");
+    }
+    // No person's name or phone number in any output or report.
+    for entry in walk(env.dir.path()) {
+        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("cases") || name == "job.toml" || name == "locations.json" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(!text.contains("Name of") && !text.contains("+2547"), "{} holds personal data", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_reclassified_case_moves_its_count_and_a_deleted_case_lowers_its_cell() {
+    let env = Env::new(Version::V243);
+    let job = env.job(Form::GoData, "stale = \"delete\"", "where = { classification = \"CONFIRMED\" }");
+    assert_eq!(env.sync(&job, &[]).code, 0);
+    assert_eq!(env.stored(), expected());
+    // M-002 (male, 7, W10, district A) is reclassified as not a case.
+    let mut classes = ["CONFIRMED"; 7];
+    classes[1] = "NOT_A_CASE_DISCARDED";
+    env.records(Form::GoData, CASES, &classes);
+    let run = env.sync(&job, &[]);
+    assert_eq!(run.code, 0, "{}\n{:#?}", run.stderr, run.events);
+    let mut want = expected();
+    want.remove(&("DeMeasles01".into(), "2024W10".into(), "OuDistA0001".into(), "CkM5P000000".into()));
+    assert_eq!(env.stored(), want, "the reclassified case's cell is cleared");
+    // M-006 (male, 30, W11, district A, dead) is deleted: its case and death cells drop.
+    let rows: Vec<_> = CASES.iter().filter(|c| c.0 != "M-006").copied().collect();
+    env.records(Form::GoData, &rows, &["CONFIRMED", "NOT_A_CASE_DISCARDED", "CONFIRMED", "CONFIRMED", "CONFIRMED", "CONFIRMED"]);
+    let run = env.sync(&job, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    want.remove(&("DeMeasles01".into(), "2024W11".into(), "OuDistA0001".into(), "CkM5P000000".into()));
+    want.remove(&("DeMeaslesD1".into(), "2024W11".into(), "OuDistA0001".into(), "CkDefault01".into()));
+    assert_eq!(env.stored(), want);
+}
+
+#[test]
+fn an_unmapped_location_or_overlapping_age_bands_write_nothing() {
+    let env = Env::new(Version::V241);
+    let job = env.job(Form::Csv, "", "");
+    let mut rows: Vec<_> = CASES.to_vec();
+    rows.push(("M-008", "F", 9, "2024-03-06", "DIST_NOWHERE", "alive"));
+    env.records(Form::Csv, &rows, &[]);
+    let run = env.sync(&job, &[]);
+    assert_eq!(run.code, 1, "{}\n{:#?}", run.stderr, run.events);
+    assert_eq!(run.event("refused").map(|e| e["stage"].clone()), Some(json!("records")));
+    assert!(env.target.writes().is_empty(), "nothing reaches the target: {:?}", env.target.writes());
+    assert!(env.stored().is_empty());
+
+    let job = env.job(Form::Csv, "", "");
+    let text = std::fs::read_to_string(&job).expect("job").replace("AGE_0_4 = { age_years = { lt = 5 } }", "AGE_0_4 = { age_years = { lte = 5 } }");
+    std::fs::write(&job, text).expect("job");
+    let run = env.sync(&job, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let errors = run.event("check-errors").expect("the check's errors");
+    assert_eq!(errors["diagnostics"][0]["code"], "T2A043", "{errors:#}");
+    assert!(env.target.writes().is_empty());
+}
