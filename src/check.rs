@@ -105,6 +105,11 @@ pub fn check_with_context<'a>(
         off,
     );
     report.attribute = cx.attribute.chosen().map(str::to_string);
+    report.inapplicable = rules::RULES
+        .iter()
+        .filter(|r| !rules::applies(r, &cx))
+        .map(|r| r.code)
+        .collect();
     let unresolved = report
         .findings
         .iter()

@@ -371,7 +371,10 @@ fn summary(report: &Report, opts: &HumanOptions, out: &mut String) {
         ASCII_MARKDOWN
     });
     table.set_header(["code", "rule", "errors", "warnings", "notes"]);
-    for rule in RULES {
+    for rule in RULES
+        .iter()
+        .filter(|r| !report.inapplicable.contains(&r.code))
+    {
         let c = Counts::of(
             report
                 .findings

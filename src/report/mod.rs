@@ -26,6 +26,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Codes of the rules the job turned off.
     pub off: Vec<&'static str>,
+    /// Rules that do not judge this kind of job (the record rules for a DHIS2 source,
+    /// the PI rules for a record source): left out of JUnit and the statistics.
+    pub inapplicable: Vec<&'static str>,
     /// The mapping attribute the job used (to place findings at its values).
     pub attribute: Option<String>,
     /// Findings left out by `[[ignore]]` and the baseline.
@@ -77,6 +80,7 @@ impl Report {
             mappings,
             findings,
             off,
+            inapplicable: Vec::new(),
             attribute: None,
             suppressed: suppress::Suppressed::default(),
             unused_ignores: Vec::new(),

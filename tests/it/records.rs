@@ -349,3 +349,21 @@ fn an_unmapped_location_or_overlapping_age_bands_write_nothing() {
     assert_eq!(errors["diagnostics"][0]["code"], "T2A043", "{errors:#}");
     assert!(env.target.writes().is_empty());
 }
+
+/// The README's record jobs are valid configs.
+#[test]
+fn the_readme_record_jobs_read() {
+    let readme = std::fs::read_to_string(repo("README.md")).expect("README");
+    let mut found = 0;
+    for block in readme.split("```toml\n").skip(1) {
+        let text = block.split("```").next().unwrap_or("");
+        if !text.contains("kind = \"godata\"") && !text.contains("kind = \"linelist\"") {
+            continue;
+        }
+        found += 1;
+        let c = t2a::config::Config::parse(Path::new("/jobs/job.toml"), text.to_string())
+            .unwrap_or_else(|e| panic!("a README job does not read: {e:?}\n{text}"));
+        assert!(c.records.is_some() && !c.aggregates.is_empty());
+    }
+    assert_eq!(found, 2, "a line-list job and a Go.Data job");
+}
