@@ -7,6 +7,7 @@ mod buckets;
 mod check_output;
 mod cli;
 mod demo;
+mod godata;
 mod http;
 mod mapping;
 mod national;
