@@ -99,6 +99,18 @@ fn finding(cx: &Job<'_>, m: &Mapping) -> Finding {
         None,
         Some(cx.source.program_indicators[m.pi].name()),
     );
+    // A UID of another kind of object (the WHO reference job posts its org unit's UID
+    // as the data element).
+    if let Some(ou) = target.organisation_units.get(&m.de) {
+        hints.insert(
+            0,
+            format!(
+                "`{}` is the UID of org unit \"{}\", not of a data element",
+                m.de,
+                ou.name()
+            ),
+        );
+    }
     let mut objects = vec![cx.pi_ref(m)];
     let field = match m.de_field {
         DeField::Attribute => match cx.attribute.chosen() {

@@ -44,7 +44,10 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
     let r = &cx.units;
     let mut out = Vec::new();
     if let Some(skip) = &r.skip {
-        if !cx.mappings.is_empty() {
+        // A record job's blocks report from their data sets' org units: none means an
+        // unknown data element or one in no data set, which other rules name.
+        let blocks_unplaced = cx.records.is_some() && matches!(skip, Skip::NoReportingUnits { .. });
+        if !cx.mappings.is_empty() && !blocks_unplaced {
             out.push(skip_note(cx, skip));
         }
         return out;

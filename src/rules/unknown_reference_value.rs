@@ -127,7 +127,14 @@ fn reference_problem(meta: &GoDataMeta, category: &str, value: &str) -> Option<P
             )),
         ));
     }
-    if !meta.reference_read {
+    // Without reference data, or without any item of this category (every instance
+    // holds the system values: the list read is partial), there is nothing to judge by.
+    if !meta.reference_read
+        || !meta
+            .reference
+            .iter()
+            .any(|r| r.category_id.as_deref() == Some(category))
+    {
         return None;
     }
     let tokens = meta.tokens(category, value);

@@ -122,6 +122,16 @@ impl RecordSide {
                         .and_then(|i| self.binding.origins.get(i))
                         .map(|origin| origin.block),
                     "program" => self.binding.programs.iter().position(|p| *p == o.id),
+                    "recordMapping" => {
+                        block.get_or_insert_with(|| {
+                            config
+                                .aggregates
+                                .iter()
+                                .position(|b| b.name == o.id)
+                                .unwrap_or(0)
+                        });
+                        None
+                    }
                     _ => None,
                 };
                 if let Some(b) = b {

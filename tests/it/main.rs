@@ -12,6 +12,7 @@ mod http;
 mod mapping;
 mod national;
 mod real;
+mod records;
 mod rule_fixtures;
 mod rule_pages;
 mod sync;

@@ -31,18 +31,52 @@ type Key = (String, String, String, String);
 
 /// (DE, period, org unit, COC) UIDs → value, as the fixture's records must land.
 fn expected() -> BTreeMap<Key, String> {
-    let k = |de: &str, pe: &str, ou: &str, coc: &str| (de.to_string(), pe.to_string(), ou.to_string(), coc.to_string());
+    let k = |de: &str, pe: &str, ou: &str, coc: &str| {
+        (
+            de.to_string(),
+            pe.to_string(),
+            ou.to_string(),
+            coc.to_string(),
+        )
+    };
     let one = "1".to_string();
     BTreeMap::from([
-        (k("DeMeasles01", "2024W10", "OuDistA0001", "CkF04000000"), one.clone()),
-        (k("DeMeasles01", "2024W10", "OuDistA0001", "CkM5P000000"), one.clone()),
-        (k("DeMeasles01", "2024W10", "OuDistA0001", "CkF5P000000"), one.clone()),
-        (k("DeMeasles01", "2024W10", "OuDistB0001", "CkM04000000"), one.clone()),
-        (k("DeMeasles01", "2024W11", "OuDistB0001", "CkF04000000"), one.clone()),
-        (k("DeMeasles01", "2024W11", "OuDistA0001", "CkM5P000000"), one.clone()),
-        (k("DeMeasles01", "2024W11", "OuDistA0001", "CkF04000000"), one.clone()),
-        (k("DeMeaslesD1", "2024W10", "OuDistA0001", "CkDefault01"), one.clone()),
-        (k("DeMeaslesD1", "2024W11", "OuDistA0001", "CkDefault01"), one),
+        (
+            k("DeMeasles01", "2024W10", "OuDistA0001", "CkF04000000"),
+            one.clone(),
+        ),
+        (
+            k("DeMeasles01", "2024W10", "OuDistA0001", "CkM5P000000"),
+            one.clone(),
+        ),
+        (
+            k("DeMeasles01", "2024W10", "OuDistA0001", "CkF5P000000"),
+            one.clone(),
+        ),
+        (
+            k("DeMeasles01", "2024W10", "OuDistB0001", "CkM04000000"),
+            one.clone(),
+        ),
+        (
+            k("DeMeasles01", "2024W11", "OuDistB0001", "CkF04000000"),
+            one.clone(),
+        ),
+        (
+            k("DeMeasles01", "2024W11", "OuDistA0001", "CkM5P000000"),
+            one.clone(),
+        ),
+        (
+            k("DeMeasles01", "2024W11", "OuDistA0001", "CkF04000000"),
+            one.clone(),
+        ),
+        (
+            k("DeMeaslesD1", "2024W10", "OuDistA0001", "CkDefault01"),
+            one.clone(),
+        ),
+        (
+            k("DeMeaslesD1", "2024W11", "OuDistA0001", "CkDefault01"),
+            one,
+        ),
     ])
 }
 
@@ -101,7 +135,11 @@ impl Run {
 
 fn godata_case(c: &(&str, &str, u32, &str, &str, &str), classification: &str) -> Value {
     let (id, sex, age, onset, district, outcome) = *c;
-    let loc = if district == "DIST_A" { "loc-dist-a" } else { "loc-dist-b" };
+    let loc = if district == "DIST_A" {
+        "loc-dist-a"
+    } else {
+        "loc-dist-b"
+    };
     json!({
         "_id": id, "outbreakId": "ob-1", "firstName": format!("Name of {id}"), "lastName": "Example",
         "classification": format!("{CLASS}{classification}"),
@@ -123,7 +161,11 @@ impl Env {
             .context_path("/hmis")
             .start();
         let dir = tempfile::tempdir().expect("tempdir");
-        Env { version, target, dir }
+        Env {
+            version,
+            target,
+            dir,
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -170,7 +212,9 @@ impl Env {
     fn records(&self, form: Form, rows: &[(&str, &str, u32, &str, &str, &str)], classes: &[&str]) {
         match form {
             Form::Csv => {
-                let mut text = String::from("\u{feff}case_id,patient_name,phone,sex,age_years,date_onset,district,outcome\r\n");
+                let mut text = String::from(
+                    "\u{feff}case_id,patient_name,phone,sex,age_years,date_onset,district,outcome\r\n",
+                );
                 for (id, sex, age, onset, district, outcome) in rows {
                     text.push_str(&format!("{id},\"Name, of {id}\",+254700{age:06},{sex},{age},{onset},{district},{outcome}\r\n"));
                 }
@@ -184,31 +228,46 @@ impl Env {
                     })
                     .collect();
                 if form == Form::Json {
-                    std::fs::write(self.path("cases.json"), serde_json::to_string(&objs).expect("json")).expect("json");
+                    std::fs::write(
+                        self.path("cases.json"),
+                        serde_json::to_string(&objs).expect("json"),
+                    )
+                    .expect("json");
                 } else {
                     let lines: Vec<String> = objs.iter().map(Value::to_string).collect();
                     std::fs::write(self.path("cases.ndjson"), lines.join("\n")).expect("ndjson");
                 }
             }
             Form::GoData => {
-                let cases: Vec<Value> = rows.iter().zip(classes).map(|(c, cls)| godata_case(c, cls)).collect();
-                std::fs::write(self.path("cases.json"), serde_json::to_string(&cases).expect("json")).expect("cases");
+                let cases: Vec<Value> = rows
+                    .iter()
+                    .zip(classes)
+                    .map(|(c, cls)| godata_case(c, cls))
+                    .collect();
+                std::fs::write(
+                    self.path("cases.json"),
+                    serde_json::to_string(&cases).expect("json"),
+                )
+                .expect("cases");
                 let locations = json!([
                     {"id": "loc-country", "name": "Country", "identifiers": [{"code": "COUNTRY"}], "parentLocationId": null},
                     {"id": "loc-dist-a", "name": "District A", "identifiers": [{"code": "DIST_A"}], "parentLocationId": "loc-country"},
                     {"id": "loc-dist-b", "name": "District B", "identifiers": [{"code": "DIST_B"}], "parentLocationId": "loc-country"}
                 ]);
-                std::fs::write(self.path("locations.json"), locations.to_string()).expect("locations");
+                std::fs::write(self.path("locations.json"), locations.to_string())
+                    .expect("locations");
             }
         }
     }
 
     fn sync(&self, job: &Path, args: &[&str]) -> Run {
         let mut cmd = t2a_process();
-        cmd.args(["sync", "--format", "json", "--yes", "--as-of", AS_OF, "--config"])
-            .arg(job)
-            .args(args)
-            .current_dir(self.dir.path());
+        cmd.args([
+            "sync", "--format", "json", "--yes", "--as-of", AS_OF, "--config",
+        ])
+        .arg(job)
+        .args(args)
+        .current_dir(self.dir.path());
         if self.version >= Version::V238 {
             cmd.env("T2A_TARGET_TOKEN", fake::TOKEN_V2);
         }
@@ -240,14 +299,25 @@ fn a_weekly_sex_by_age_line_list_lands_exactly_and_a_rerun_changes_nothing() {
         let env = Env::new(version);
         let job = env.job(Form::Csv, "", "");
         let first = env.sync(&job, &[]);
-        assert_eq!(first.code, 0, "{version:?}: {}\n{:#?}", first.stderr, first.events);
+        assert_eq!(
+            first.code, 0,
+            "{version:?}: {}\n{:#?}",
+            first.stderr, first.events
+        );
         assert_eq!(first.tally(), [9, 0, 0, 0], "{version:?}");
         assert_eq!(env.stored(), expected(), "{version:?}");
         let records = first.event("records").expect("records event");
-        assert_eq!((records["read"].as_u64(), records["aggregated"].as_u64()), (Some(7), Some(9)));
+        assert_eq!(
+            (records["read"].as_u64(), records["aggregated"].as_u64()),
+            (Some(7), Some(9))
+        );
         let again = env.sync(&job, &[]);
         assert_eq!(again.code, 0, "{version:?}: {}", again.stderr);
-        assert_eq!(again.tally(), [0, 0, 9, 0], "{version:?}: a second run changes nothing");
+        assert_eq!(
+            again.tally(),
+            [0, 0, 9, 0],
+            "{version:?}: a second run changes nothing"
+        );
         assert_eq!(env.stored(), expected());
     }
 }
@@ -257,18 +327,33 @@ fn the_same_records_as_csv_json_ndjson_and_a_godata_export_give_the_same_values(
     let env = Env::new(Version::V241);
     let mut files = Vec::new();
     for form in [Form::Csv, Form::Json, Form::Ndjson, Form::GoData] {
-        let job = env.job(form, "", if form == Form::GoData { "where = { classification = \"CONFIRMED\" }" } else { "" });
+        let job = env.job(
+            form,
+            "",
+            if form == Form::GoData {
+                "where = { classification = \"CONFIRMED\" }"
+            } else {
+                ""
+            },
+        );
         let out = env.path(&format!("{form:?}.json"));
         let run = env.sync(&job, &["--out", out.to_str().expect("path")]);
         assert_eq!(run.code, 0, "{form:?}: {}\n{:#?}", run.stderr, run.events);
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("json");
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("json");
         let mut values: Vec<(String, String, String, String, String)> = v["dataValues"]
             .as_array()
             .expect("values")
             .iter()
             .map(|d| {
                 let s = |k: &str| d[k].as_str().unwrap_or("").to_string();
-                (s("dataElement"), s("period"), s("orgUnit"), s("categoryOptionCombo"), s("value"))
+                (
+                    s("dataElement"),
+                    s("period"),
+                    s("orgUnit"),
+                    s("categoryOptionCombo"),
+                    s("value"),
+                )
             })
             .collect();
         values.sort();
@@ -276,7 +361,10 @@ fn the_same_records_as_csv_json_ndjson_and_a_godata_export_give_the_same_values(
     }
     assert_eq!(files[0].1.len(), 9);
     for (form, values) in &files[1..] {
-        assert_eq!(values, &files[0].1, "{form:?} gives other values than the CSV");
+        assert_eq!(
+            values, &files[0].1,
+            "{form:?} gives other values than the CSV"
+        );
     }
     // No person's name or phone number in any output or report.
     for entry in walk(env.dir.path()) {
@@ -285,7 +373,11 @@ fn the_same_records_as_csv_json_ndjson_and_a_godata_export_give_the_same_values(
             continue;
         }
         let text = std::fs::read_to_string(&entry).unwrap_or_default();
-        assert!(!text.contains("Name of") && !text.contains("+2547"), "{} holds personal data", entry.display());
+        assert!(
+            !text.contains("Name of") && !text.contains("+2547"),
+            "{} holds personal data",
+            entry.display()
+        );
     }
 }
 
@@ -305,7 +397,11 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_reclassified_case_moves_its_count_and_a_deleted_case_lowers_its_cell() {
     let env = Env::new(Version::V243);
-    let job = env.job(Form::GoData, "stale = \"delete\"", "where = { classification = \"CONFIRMED\" }");
+    let job = env.job(
+        Form::GoData,
+        "stale = \"delete\"",
+        "where = { classification = \"CONFIRMED\" }",
+    );
     assert_eq!(env.sync(&job, &[]).code, 0);
     assert_eq!(env.stored(), expected());
     // M-002 (male, 7, W10, district A) is reclassified as not a case.
@@ -315,15 +411,45 @@ fn a_reclassified_case_moves_its_count_and_a_deleted_case_lowers_its_cell() {
     let run = env.sync(&job, &[]);
     assert_eq!(run.code, 0, "{}\n{:#?}", run.stderr, run.events);
     let mut want = expected();
-    want.remove(&("DeMeasles01".into(), "2024W10".into(), "OuDistA0001".into(), "CkM5P000000".into()));
-    assert_eq!(env.stored(), want, "the reclassified case's cell is cleared");
+    want.remove(&(
+        "DeMeasles01".into(),
+        "2024W10".into(),
+        "OuDistA0001".into(),
+        "CkM5P000000".into(),
+    ));
+    assert_eq!(
+        env.stored(),
+        want,
+        "the reclassified case's cell is cleared"
+    );
     // M-006 (male, 30, W11, district A, dead) is deleted: its case and death cells drop.
     let rows: Vec<_> = CASES.iter().filter(|c| c.0 != "M-006").copied().collect();
-    env.records(Form::GoData, &rows, &["CONFIRMED", "NOT_A_CASE_DISCARDED", "CONFIRMED", "CONFIRMED", "CONFIRMED", "CONFIRMED"]);
+    env.records(
+        Form::GoData,
+        &rows,
+        &[
+            "CONFIRMED",
+            "NOT_A_CASE_DISCARDED",
+            "CONFIRMED",
+            "CONFIRMED",
+            "CONFIRMED",
+            "CONFIRMED",
+        ],
+    );
     let run = env.sync(&job, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    want.remove(&("DeMeasles01".into(), "2024W11".into(), "OuDistA0001".into(), "CkM5P000000".into()));
-    want.remove(&("DeMeaslesD1".into(), "2024W11".into(), "OuDistA0001".into(), "CkDefault01".into()));
+    want.remove(&(
+        "DeMeasles01".into(),
+        "2024W11".into(),
+        "OuDistA0001".into(),
+        "CkM5P000000".into(),
+    ));
+    want.remove(&(
+        "DeMeaslesD1".into(),
+        "2024W11".into(),
+        "OuDistA0001".into(),
+        "CkDefault01".into(),
+    ));
     assert_eq!(env.stored(), want);
 }
 
@@ -336,12 +462,22 @@ fn an_unmapped_location_or_overlapping_age_bands_write_nothing() {
     env.records(Form::Csv, &rows, &[]);
     let run = env.sync(&job, &[]);
     assert_eq!(run.code, 1, "{}\n{:#?}", run.stderr, run.events);
-    assert_eq!(run.event("refused").map(|e| e["stage"].clone()), Some(json!("records")));
-    assert!(env.target.writes().is_empty(), "nothing reaches the target: {:?}", env.target.writes());
+    assert_eq!(
+        run.event("refused").map(|e| e["stage"].clone()),
+        Some(json!("records"))
+    );
+    assert!(
+        env.target.writes().is_empty(),
+        "nothing reaches the target: {:?}",
+        env.target.writes()
+    );
     assert!(env.stored().is_empty());
 
     let job = env.job(Form::Csv, "", "");
-    let text = std::fs::read_to_string(&job).expect("job").replace("AGE_0_4 = { age_years = { lt = 5 } }", "AGE_0_4 = { age_years = { lte = 5 } }");
+    let text = std::fs::read_to_string(&job).expect("job").replace(
+        "AGE_0_4 = { age_years = { lt = 5 } }",
+        "AGE_0_4 = { age_years = { lte = 5 } }",
+    );
     std::fs::write(&job, text).expect("job");
     let run = env.sync(&job, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -366,4 +502,163 @@ fn the_readme_record_jobs_read() {
         assert!(c.records.is_some() && !c.aggregates.is_empty());
     }
     assert_eq!(found, 2, "a line-list job and a Go.Data job");
+}
+
+/// A live Go.Data (the fake) with the fixture's seven cases.
+fn live_godata() -> crate::support::godata::FakeGoData {
+    use crate::support::godata::{FakeGoData, GoDataVersion};
+    let cases: Vec<Value> = CASES
+        .iter()
+        .map(|c| {
+            let mut v = godata_case(c, "CONFIRMED");
+            let id = v["_id"].take();
+            let o = v.as_object_mut().expect("object");
+            o.remove("_id");
+            o.insert("id".into(), id);
+            v
+        })
+        .collect();
+    FakeGoData::builder()
+        .version(GoDataVersion::V2_50_2)
+        .outbreak(json!({"id": "ob-1", "name": "Measles 2024", "locationIds": [], "deleted": false}))
+        .cases(cases)
+        .locations(vec![
+            json!({"id": "loc-country", "name": "Country", "identifiers": [{"code": "COUNTRY"}], "parentLocationId": null}),
+            json!({"id": "loc-dist-a", "name": "District A", "identifiers": [{"code": "DIST_A"}], "parentLocationId": "loc-country"}),
+            json!({"id": "loc-dist-b", "name": "District B", "identifiers": [{"code": "DIST_B"}], "parentLocationId": "loc-country"}),
+        ])
+        .reference_data(
+            ["CASE_CLASSIFICATION_CONFIRMED", "CASE_CLASSIFICATION_NOT_A_CASE_DISCARDED", "GENDER_FEMALE", "GENDER_MALE", "OUTCOME_DECEASED", "OUTCOME_ALIVE"]
+                .iter()
+                .map(|t| {
+                    let (cat, _) = t.rsplit_once('_').unwrap_or((t, ""));
+                    let cat = if t.starts_with("CASE_CLASSIFICATION") { "CASE_CLASSIFICATION" } else { cat };
+                    json!({"id": format!("LNG_REFERENCE_DATA_CATEGORY_{t}"), "categoryId": format!("LNG_REFERENCE_DATA_CATEGORY_{cat}"), "active": true})
+                })
+                .collect(),
+        )
+        .start()
+}
+
+#[test]
+fn a_live_godata_outbreak_lands_exactly_reading_with_gets_only_and_renewing_a_revoked_token_once() {
+    use crate::support::godata::{EMAIL, FaultKind, PASSWORD};
+    let gd = live_godata();
+    // The token is revoked (a person logs in with the same account) before the second
+    // page: one new login, and the read completes.
+    gd.fault_after("/cases", FaultKind::RevokeToken, 1, 1);
+    let env = Env::new(Version::V241);
+    let job = env.job(
+        Form::GoData,
+        "",
+        "where = { classification = \"CONFIRMED\" }",
+    );
+    let text = std::fs::read_to_string(&job).expect("job").replace(
+        "export = \"cases.json\"\nlocations = \"locations.json\"\n",
+        &format!("url = \"{}\"\npage_size = 3\n", gd.url),
+    );
+    std::fs::write(&job, text).expect("job");
+    let mut cmd = t2a_process();
+    cmd.args([
+        "sync", "--format", "json", "--yes", "--as-of", AS_OF, "--config",
+    ])
+    .arg(&job)
+    .current_dir(env.dir.path())
+    .env("T2A_TARGET_TOKEN", fake::TOKEN_V2)
+    .env("T2A_SOURCE_USERNAME", EMAIL)
+    .env("T2A_SOURCE_PASSWORD", PASSWORD);
+    let out = cmd.output().expect("t2a sync");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.stored(), expected());
+    let log = gd.requests();
+    let logins: Vec<_> = log.iter().filter(|r| r.method == "POST").collect();
+    assert_eq!(logins.len(), 2, "one login, one renewal: {log:#?}");
+    assert!(logins.iter().all(|r| r.path == "/api/oauth/token"));
+    assert!(
+        log.iter()
+            .all(|r| r.method == "GET" || r.path == "/api/oauth/token"),
+        "only GETs besides the logins"
+    );
+    assert!(log.iter().all(|r| !r.token_in_url), "no token in any URL");
+    let pages: Vec<_> = log
+        .iter()
+        .filter(|r| r.path.ends_with("/cases") && r.status == 200)
+        .collect();
+    assert_eq!(pages.len(), 3, "7 cases in pages of 3");
+    for p in &pages {
+        let f = p.filter().expect("filter");
+        assert_eq!(f["order"], json!(["id ASC"]));
+        let fields = f["fields"].to_string();
+        assert!(
+            !fields.contains("firstName") && !fields.contains("phone"),
+            "{fields}"
+        );
+    }
+    assert!(
+        log.iter()
+            .filter(|r| r.path.ends_with("/filtered-count"))
+            .count()
+            >= 2
+    );
+    assert!(!stdout.contains("Name of"), "no person's name in the log");
+}
+
+/// WHO's reference jobs 6a/6b as a t2a config: their defects, by rule.
+#[test]
+fn the_who_reference_jobs_report_their_defects_by_rule() {
+    let codes = |job: &str| -> Vec<(String, String, String)> {
+        let out = t2a_process()
+            .args(["check", "--with-data", "--format", "json", "--config"])
+            .arg(repo(&format!("tests/fixtures/records/who-6ab/{job}")))
+            .output()
+            .expect("t2a check");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or("").into(),
+                    d["severity"].as_str().unwrap_or("").into(),
+                    d["help"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect()
+    };
+    // D1: the org unit's UID posted as the data element; D6: custom confirmed
+    // classifications not counted.
+    let as_is = codes("job.toml");
+    let summary: Vec<(&str, &str)> = as_is
+        .iter()
+        .map(|(c, s, _)| (c.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(summary, [("T2A003", "error"), ("T2A045", "note")]);
+    assert!(
+        as_is[0]
+            .2
+            .contains("is the UID of org unit \"Reporting district\""),
+        "{}",
+        as_is[0].2
+    );
+    assert!(as_is[1].2.contains("classification"));
+    // With the data element corrected, D4: a daily period for a weekly data set.
+    let corrected = codes("job-corrected-de.toml");
+    let summary: Vec<(&str, &str)> = corrected
+        .iter()
+        .map(|(c, s, _)| (c.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(summary, [("T2A010", "error"), ("T2A045", "note")]);
 }

@@ -29,7 +29,12 @@ fn property(g: Getter) -> &'static [&'static str] {
         Getter::UpdatedAt => &["updatedAt"],
         Getter::WasContact => &["wasContact"],
         Getter::TransferRefused => &["transferRefused"],
-        Getter::Residence => &["addresses", "usualPlaceOfResidenceLocationId"],
+        // Sub-fields only: an address also holds the person's phone number.
+        Getter::Residence => &[
+            "addresses.typeId",
+            "addresses.locationId",
+            "usualPlaceOfResidenceLocationId",
+        ],
     }
 }
 
