@@ -167,8 +167,8 @@ pub struct Engine<'a> {
     pub as_of: Option<AsOf>,
     scratch: Vec<Cell>,
     pub out: Aggregates,
-    /// The last dates' periods per block (dates repeat in runs).
-    period_cache: Vec<Option<(Date, Option<Period>)>>,
+    /// Per block: each day's planned period (a few hundred days, read a million times).
+    period_cache: Vec<FxHashMap<Date, Option<Period>>>,
     choice: Vec<u16>,
 }
 
@@ -182,7 +182,7 @@ impl<'a> Engine<'a> {
                 aggregated: vec![0; blocks.len()],
                 ..Aggregates::default()
             },
-            period_cache: vec![None; blocks.len()],
+            period_cache: vec![FxHashMap::default(); blocks.len()],
             choice: Vec::new(),
             as_of: None,
             scratch: Vec::new(),
@@ -240,14 +240,9 @@ impl<'a> Engine<'a> {
     }
 
     fn period_of(&mut self, b: usize, block: &EngineBlock, d: Date) -> Option<Period> {
-        if let Some((cached, p)) = self.period_cache[b]
-            && cached == d
-        {
-            return p;
-        }
-        let p = Period::containing(block.period_type, d).filter(|p| block.planned.contains(p));
-        self.period_cache[b] = Some((d, p));
-        p
+        *self.period_cache[b].entry(d).or_insert_with(|| {
+            Period::containing(block.period_type, d).filter(|p| block.planned.contains(p))
+        })
     }
 
     fn drop(&mut self, b: usize, why: Drop, id: Option<&str>) {
