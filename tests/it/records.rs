@@ -662,3 +662,127 @@ fn the_who_reference_jobs_report_their_defects_by_rule() {
         .collect();
     assert_eq!(summary, [("T2A010", "error"), ("T2A045", "note")]);
 }
+
+/// A case as a Go.Data instance holds it, with what the reference jobs read and t2a
+/// does not: names, documents, phone numbers, questionnaires.
+fn full_case(i: u32) -> Value {
+    let day = 1 + i % 70;
+    let date = jiff::civil::date(2024, 1, 1)
+        .checked_add(jiff::Span::new().days(i64::from(day)))
+        .unwrap_or(jiff::civil::date(2024, 1, 1));
+    let class = ["CONFIRMED", "CONFIRMED", "CONFIRMED", "PROBABLE", "SUSPECT"][(i % 5) as usize];
+    json!({
+        "id": format!("{:08x}-0000-4000-8000-{:012}", i.wrapping_mul(2_654_435_761), i),
+        "outbreakId": "ob-1", "visualId": format!("CA-{i:07}"),
+        "firstName": format!("Given{i}"), "middleName": "M", "lastName": format!("Family{i}"),
+        "classification": format!("{CLASS}{class}"),
+        "classificationHistory": [{"classification": format!("{CLASS}SUSPECT"), "startDate": format!("{date}T08:35:57.985Z"), "endDate": null}],
+        "gender": if i % 2 == 0 { "LNG_REFERENCE_DATA_CATEGORY_GENDER_FEMALE" } else { "LNG_REFERENCE_DATA_CATEGORY_GENDER_MALE" },
+        "age": {"years": i % 90, "months": 0}, "dob": null, "occupation": "LNG_REFERENCE_DATA_CATEGORY_OCCUPATION_FARMER",
+        "dateOfReporting": format!("{date}T00:00:00.000Z"), "dateOfOnset": format!("{date}T00:00:00.000Z"),
+        "outcomeId": null, "wasContact": i % 3 == 0, "riskLevel": "LNG_REFERENCE_DATA_CATEGORY_RISK_LEVEL_1_LOW",
+        "documents": [{"type": "LNG_REFERENCE_DATA_CATEGORY_DOCUMENT_TYPE_NATIONAL_ID_CARD", "number": format!("ID{i:09}")}],
+        "addresses": [{"typeId": RESIDENCE, "locationId": if i % 2 == 0 { "loc-dist-a" } else { "loc-dist-b" },
+                       "city": "Town", "addressLine1": format!("{i} Long Road"), "postalCode": "00100",
+                       "phoneNumber": format!("+25470{i:07}"), "geoLocation": {"lat": -1.28, "lng": 36.82}, "geoLocationAccurate": false}],
+        "usualPlaceOfResidenceLocationId": if i % 2 == 0 { "loc-dist-a" } else { "loc-dist-b" },
+        "dateRanges": [{"typeId": "LNG_REFERENCE_DATA_CATEGORY_PERSON_DATE_TYPE_HOSPITALIZATION", "startDate": format!("{date}T00:00:00.000Z"), "endDate": null, "locationId": null, "centerName": null}],
+        "questionnaireAnswers": {"transmission_type": [{"value": "local"}], "reason_for_testing": [{"value": "symptoms"}], "travel_history": [{"value": "none"}]},
+        "deleted": false, "createdAt": format!("{date}T09:12:44.102Z"), "updatedAt": format!("{date}T16:01:02.530Z"),
+        "createdBy": "u-1", "updatedBy": "u-1", "address": {}
+    })
+}
+
+/// Requests and bytes a read of 10,000 cases costs: t2a (paged, projected, the counts
+/// around it) against the reference job 6a (one unpaged read of every field). Prints
+/// the figures (`cargo test --test it records::godata_read_volume -- --nocapture`).
+#[test]
+fn godata_read_volume_per_10k_cases_against_the_reference_jobs_unpaged_read() {
+    use crate::support::godata::{EMAIL, FakeGoData, PASSWORD};
+    use t2a::source::godata::client::{CaseFilter, GoDataClient, ReadCheck};
+    use t2a::source::godata::query::instant;
+    let gd = FakeGoData::builder()
+        .outbreak(json!({"id": "ob-1", "name": "Outbreak", "locationIds": [], "deleted": false}))
+        .cases((0..10_000).map(full_case).collect())
+        .start();
+    let config = t2a::config::Config::parse(
+        Path::new("/jobs/job.toml"),
+        format!("[source]\nkind = \"godata\"\nurl = \"{}\"\noutbreak = \"ob-1\"\n[[aggregate]]\ndata_element = \"X\"\nperiod = \"dateOfReporting\"\n", gd.url),
+    )
+    .expect("config");
+    let Some(t2a::config::records::RecordSource::GoData(g)) = &config.records else {
+        panic!("a Go.Data source");
+    };
+    let client = GoDataClient::login_with(g, EMAIL.into(), t2a::dhis2::auth::Secret::new(PASSWORD))
+        .expect("login");
+    let utc = jiff::tz::TimeZone::UTC;
+    // What a weekly sex x age job of confirmed cases asks for, over the ten weeks.
+    let filter = CaseFilter {
+        r#where: json!({"and": [
+            {"and": [{"dateOfReporting": {"gte": instant(jiff::civil::date(2024, 1, 1), &utc)}},
+                     {"dateOfReporting": {"lt": instant(jiff::civil::date(2024, 3, 18), &utc)}}]},
+            {"classification": {"inq": [format!("{CLASS}CONFIRMED")]}}]}),
+        fields: vec![
+            "addresses.typeId",
+            "addresses.locationId",
+            "age",
+            "classification",
+            "dateOfReporting",
+            "dob",
+            "gender",
+            "usualPlaceOfResidenceLocationId",
+        ],
+    };
+    let mut read = 0u64;
+    let check: ReadCheck = client
+        .read_cases(&filter, &mut |_| read += 1)
+        .expect("read");
+    assert!(check.consistent(), "{check:?}");
+    assert_eq!(read, 6_000);
+    // 6a: log in, then every confirmed case with every field, the token in the URL.
+    let http = reqwest::blocking::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/users/login", gd.url))
+        .json(&json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .and_then(|r| r.json())
+        .expect("login");
+    let body = http
+        .get(format!("{}/api/outbreaks/ob-1/cases", gd.url))
+        .query(&[
+            (
+                "filter",
+                json!({"where": {"classification": format!("{CLASS}CONFIRMED")}}).to_string(),
+            ),
+            (
+                "access_token",
+                login["id"].as_str().unwrap_or("").to_string(),
+            ),
+        ])
+        .send()
+        .and_then(|r| r.bytes())
+        .expect("unpaged read");
+    let unpaged: Vec<Value> = serde_json::from_slice(&body).expect("cases");
+    assert_eq!(unpaged.len(), 6_000);
+    let _ = std::io::Write::write_fmt(
+        &mut std::io::stderr(),
+        format_args!(
+            "godata read of 6,000 of 10,000 cases: t2a {} requests (1 login not counted), {} bytes; reference job 6a 1 request, {} bytes ({:.1}x); names and phones in t2a's reads: none\n",
+            check.requests,
+            check.bytes,
+            body.len(),
+            body.len() as f64 / check.bytes as f64
+        ),
+    );
+    assert!(
+        check.bytes * 3 < body.len() as u64,
+        "projection cuts the bytes: {} vs {}",
+        check.bytes,
+        body.len()
+    );
+    assert!(
+        !gd.requests()
+            .iter()
+            .any(|r| r.path.contains("/cases") && r.query.contains("firstName"))
+    );
+}

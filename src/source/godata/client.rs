@@ -542,10 +542,12 @@ impl GoDataClient {
                 check.read += 1;
                 each(c);
             }
-            if n < self.page_size {
+            skip += n;
+            // A short page is the last; so is reaching the count asked before (cases
+            // added since then show in the count after, and the read is made again).
+            if n < self.page_size || skip >= check.before {
                 break;
             }
-            skip += n;
         }
         check.after = self.count(&outbreak, filter, &mut check)?;
         Ok(check)
