@@ -104,7 +104,9 @@ impl ReportingUnits {
         let scheme = &config.mapping.org_unit_id_scheme;
         let mut r = ReportingUnits {
             by_mapping: vec![None; mappings.len()],
-            from_config: !config.sync.org_units.is_empty(),
+            // A record job's `sync.org_units` narrows its blocks' org units instead (see
+            // `source::bind`): records land where they are, not at a listed parent.
+            from_config: !config.sync.org_units.is_empty() && config.records.is_none(),
             ..ReportingUnits::default()
         };
         if target.organisation_units.is_empty() {

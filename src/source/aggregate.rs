@@ -469,3 +469,103 @@ mod tests {
         assert_eq!(out.unmapped[&(0, "D9".into())].examples.0, ["elsewhere"]);
     }
 }
+
+#[cfg(test)]
+mod as_of_tests {
+    use super::*;
+    use crate::config::Spanned;
+    use crate::config::blocks::{FieldTest, Predicate, Scalar, Test};
+    use crate::source::fields::{FieldTable, Kind};
+
+    #[test]
+    fn a_period_counts_the_classification_in_force_at_its_end() {
+        let mut f = FieldTable::default();
+        let (cls, day, ou) = (
+            f.add("classification", Kind::Text),
+            f.add("day", Kind::Date),
+            f.add("ou", Kind::Text),
+        );
+        let none: crate::source::predicate::Canonical<'_> = &|_, _| Vec::new();
+        let confirmed = Predicate {
+            tests: vec![FieldTest {
+                field: Spanned::new("classification".into(), 0..0),
+                test: Test::OneOf(vec![Spanned::new(Scalar::Str("CONFIRMED".into()), 0..0)]),
+                span: 0..0,
+            }],
+            ..Predicate::default()
+        };
+        let w10 =
+            Period::containing(PeriodType::Weekly, jiff::civil::date(2024, 3, 4)).expect("week");
+        let block = EngineBlock {
+            filter: Compiled::compile(&confirmed, &f, none).expect("compiles"),
+            period: day,
+            period_type: PeriodType::Weekly,
+            planned: [w10].into_iter().collect(),
+            location: ou,
+            sum: None,
+            disaggregation: Disaggregation::Single(0),
+            allowed: None,
+        };
+        let blocks = [block];
+        let locate = |_: &str| Some(1);
+        let mut cells = vec![Cell::Null; 3];
+        cells[usize::from(cls)] = Cell::Text("DISCARDED".into());
+        cells[usize::from(day)] = Cell::Date(jiff::civil::date(2024, 3, 5));
+        cells[usize::from(ou)] = Cell::Text("D1".into());
+        let ts = |s: &str| s.parse::<jiff::Timestamp>().expect("instant");
+        // Confirmed on 6 March, discarded on 20 March: in force at the end of W10
+        // (Sunday 10 March) is CONFIRMED, whatever it is now.
+        let history: Vec<Classified> = vec![
+            (
+                ts("2024-03-04T08:00:00Z"),
+                Some(ts("2024-03-06T09:00:00Z")),
+                "SUSPECT".into(),
+            ),
+            (
+                ts("2024-03-06T09:00:00Z"),
+                Some(ts("2024-03-20T10:00:00Z")),
+                "CONFIRMED".into(),
+            ),
+            (ts("2024-03-20T10:00:00Z"), None, "DISCARDED".into()),
+        ];
+        let key = CellKey {
+            block: 0,
+            combo: 0,
+            org_unit: 1,
+            period: w10,
+        };
+        let mut current = Engine::new(&blocks, &locate);
+        current.add(&cells, Some("c1"));
+        assert!(
+            !current.out.cells.contains_key(&key),
+            "counted as it is now: discarded"
+        );
+        let mut as_of = Engine::new(&blocks, &locate);
+        as_of.as_of = Some(AsOf {
+            field: cls,
+            tz: jiff::tz::TimeZone::UTC,
+        });
+        as_of.add_classified(&cells, Some("c1"), &history);
+        assert_eq!(
+            as_of.out.cells.get(&key).map(|a| a.records),
+            Some(1),
+            "counted as it was at the week's end"
+        );
+        // Classified only after the week: no entry is in force at its end, and the
+        // current classification stands (godata-api.md §3.1).
+        let late: Vec<Classified> = vec![(ts("2024-03-12T00:00:00Z"), None, "CONFIRMED".into())];
+        let mut cells_now = cells.clone();
+        cells_now[usize::from(cls)] = Cell::Text("CONFIRMED".into());
+        let mut e = Engine::new(&blocks, &locate);
+        e.as_of = Some(AsOf {
+            field: cls,
+            tz: jiff::tz::TimeZone::UTC,
+        });
+        e.add_classified(&cells_now, Some("c2"), &late);
+        assert_eq!(
+            e.out.cells.get(&key).map(|a| a.records),
+            Some(1),
+            "no entry in force then: the current one stands"
+        );
+    }
+}

@@ -226,6 +226,31 @@ fn walk_choices(
     }
 }
 
+/// Whether an org unit is within `sync.org_units`: one of the listed UIDs or below one,
+/// at a listed `LEVEL-n` (all when the list is empty).
+fn within(target: &Catalog, ou: usize, listed: &[crate::config::Spanned<String>]) -> bool {
+    if listed.is_empty() {
+        return true;
+    }
+    let o = &target.organisation_units[ou];
+    let path = o.path.as_deref().unwrap_or("");
+    let uids: Vec<&str> = listed
+        .iter()
+        .map(|l| l.value.as_str())
+        .filter(|v| crate::idscheme::is_uid(v))
+        .collect();
+    let levels: Vec<u32> = listed
+        .iter()
+        .filter_map(|l| l.value.strip_prefix("LEVEL-")?.parse().ok())
+        .collect();
+    let under = uids.is_empty()
+        || uids
+            .iter()
+            .any(|u| o.id() == *u || path.split('/').any(|p| p == *u));
+    let at_level = levels.is_empty() || o.effective_level().is_some_and(|l| levels.contains(&l));
+    under && at_level
+}
+
 /// Bind the blocks and make the stand-in source.
 pub fn bind(config: &Config, target: &Catalog) -> (Binding, Metadata) {
     let blocks: Vec<BoundBlock> = config
@@ -306,6 +331,7 @@ pub fn bind(config: &Config, target: &Catalog) -> (Binding, Metadata) {
                     target
                         .assigned(m.data_set)
                         .ones()
+                        .filter(|&ou| within(target, ou, &config.sync.org_units))
                         .map(|ou| target.organisation_units[ou].id()),
                 );
             }

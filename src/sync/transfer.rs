@@ -67,7 +67,7 @@ pub fn export_requests<'a>(cx: &'a Job<'_>, plan: &Plan, log: &mut Log) -> Reque
             .map(|&m| (m, pis[cx.mappings[m].pi].id.clone()))
             .collect();
         let periods: Vec<String> = g.periods.iter().map(|p| p.iso()).collect();
-        let org_units: Vec<&str> = if cx.config.sync.org_units.is_empty() {
+        let org_units: Vec<&str> = if !cx.units.from_config {
             let mut ous: Vec<&str> = cx
                 .units
                 .sets_of(g.mappings.iter().copied())

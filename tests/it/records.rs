@@ -786,3 +786,25 @@ fn godata_read_volume_per_10k_cases_against_the_reference_jobs_unpaged_read() {
             .any(|r| r.path.contains("/cases") && r.query.contains("firstName"))
     );
 }
+
+/// `sync.org_units` narrows a record job to those org units and what lies below them.
+#[test]
+fn sync_org_units_narrow_what_a_record_job_sends() {
+    let env = Env::new(Version::V241);
+    let job = env.job(Form::Csv, "org_units = [\"OuDistB0001\"]", "");
+    let run = env.sync(&job, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let want: BTreeMap<Key, String> = expected()
+        .into_iter()
+        .filter(|(k, _)| k.2 == "OuDistB0001")
+        .collect();
+    assert_eq!(want.len(), 2);
+    assert_eq!(env.stored(), want);
+    let job = env.job(Form::Csv, "org_units = [\"OuRoot00001\"]", "");
+    assert_eq!(env.sync(&job, &[]).code, 0);
+    assert_eq!(
+        env.stored(),
+        expected(),
+        "the root takes every district below it"
+    );
+}
