@@ -231,6 +231,43 @@ pub struct Listed<'a> {
     old: Option<&'a str>,
     new: Option<&'a str>,
     program_indicator: &'a str,
+    /// A record job: the block and options the value comes from, how many records
+    /// made it and up to three of their ids (never their content).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records: Option<Provenance<'a>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Provenance<'a> {
+    block: &'a str,
+    options: &'a [String],
+    records: u64,
+    ids: Vec<&'a str>,
+}
+
+/// Where a record job's value comes from.
+fn provenance<'a>(cx: &'a Job<'_>, lk: &Lookups, c: &Change) -> Option<Provenance<'a>> {
+    let side = cx.records?;
+    let m = &cx.mappings[c.mapping as usize];
+    let origin = side.binding.origins.get(m.pi)?;
+    let block = cx.config.aggregates.get(origin.block)?;
+    let combo = origin.coc.or(cx.target.default_coc())? as u32;
+    let key = crate::source::aggregate::CellKey {
+        block: origin.block as u32,
+        combo,
+        org_unit: c.key.ou,
+        period: *lk.periods.get(c.key.period as usize)?,
+    };
+    let acc = side.data.get().and_then(|d| d.aggregates.cells.get(&key));
+    Some(Provenance {
+        block: &block.name,
+        options: &origin.options,
+        records: acc.map_or(0, |a| a.records),
+        ids: acc.map_or_else(Vec::new, |a| {
+            a.examples.0.iter().map(|s| s.as_str()).collect()
+        }),
+    })
 }
 
 pub fn listed<'a>(cx: &'a Job<'_>, lk: &'a Lookups, c: &'a Change) -> Listed<'a> {
@@ -246,5 +283,6 @@ pub fn listed<'a>(cx: &'a Job<'_>, lk: &'a Lookups, c: &'a Change) -> Listed<'a>
         old: c.old.as_deref(),
         new: c.new.as_deref(),
         program_indicator: cx.source.program_indicators[m.pi].id(),
+        records: provenance(cx, lk, c),
     }
 }

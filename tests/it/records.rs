@@ -311,6 +311,18 @@ fn a_weekly_sex_by_age_line_list_lands_exactly_and_a_rerun_changes_nothing() {
             (records["read"].as_u64(), records["aggregated"].as_u64()),
             (Some(7), Some(9))
         );
+        // Each value is traced to its block, its options and its records (by id).
+        let report = walk(&env.dir.path().join("t2a-reports"))
+            .into_iter()
+            .find(|p| p.extension().is_some_and(|e| e == "json"))
+            .expect("a run report");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(report).expect("report")).expect("json");
+        let traced = report.to_string();
+        assert!(
+            traced.contains(r#""records":{"block":"measles-cases","ids":["M-001"],"options":["FEMALE","AGE_0_4"],"records":1}"#),
+            "provenance in the run report: {traced}"
+        );
         let again = env.sync(&job, &[]);
         assert_eq!(again.code, 0, "{version:?}: {}", again.stderr);
         assert_eq!(
@@ -806,5 +818,31 @@ fn sync_org_units_narrow_what_a_record_job_sends() {
         env.stored(),
         expected(),
         "the root takes every district below it"
+    );
+}
+
+/// `zero_fill = "assigned"`: a 0 for every planned cell of an assigned org unit that no
+/// record fell in, so a week that drops to zero is corrected.
+#[test]
+fn zero_fill_sends_a_zero_for_every_empty_assigned_cell() {
+    let env = Env::new(Version::V241);
+    let job = env.job(Form::Csv, "zero_fill = \"assigned\"", "");
+    let out = env.path("values.json");
+    let run = env.sync(&job, &["--out", out.to_str().expect("path")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("json");
+    let values = v["dataValues"].as_array().expect("values");
+    // Cases: 4 option combos x 2 weeks x 2 assigned districts; deaths: 2 x 2.
+    assert_eq!(values.len(), 16 + 4);
+    let zeros = values.iter().filter(|d| d["value"] == "0").count();
+    assert_eq!(
+        zeros,
+        20 - 9,
+        "the nine cells with records keep their counts"
+    );
+    assert!(
+        values.iter().all(|d| d["orgUnit"] != "OuDistC0001"),
+        "District C is not assigned"
     );
 }
