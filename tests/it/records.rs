@@ -846,3 +846,58 @@ fn zero_fill_sends_a_zero_for_every_empty_assigned_cell() {
         "District C is not assigned"
     );
 }
+
+/// An outbreak the account may not read is `restricted-source-visibility`, an error:
+/// the check fails and says why, rather than reading nothing.
+#[test]
+fn an_outbreak_the_account_cannot_see_fails_the_check() {
+    use crate::support::godata::store::User;
+    use crate::support::godata::{EMAIL, FakeGoData, PASSWORD};
+    let mut user = User::new(EMAIL, PASSWORD);
+    user.outbreak_ids = vec!["ob-other".into()];
+    let gd = FakeGoData::builder()
+        .user(user)
+        .outbreak(
+            json!({"id": "ob-1", "name": "Measles 2024", "locationIds": [], "deleted": false}),
+        )
+        .start();
+    let env = Env::new(Version::V241);
+    let job = env.path("job.toml");
+    std::fs::write(
+        &job,
+        format!(
+            "[source]\nkind = \"godata\"\nurl = \"{}\"\noutbreak = \"ob-1\"\n[target]\nurl = \"{}\"\n[sync]\nperiods = [\"2024W10\"]\n[[aggregate]]\ndata_element = \"IDSR_MEASLES_DEATHS\"\nwhere = {{ classification = \"CONFIRMED\" }}\nperiod = \"dateOfReporting\"\n",
+            gd.url, env.target.url
+        ),
+    )
+    .expect("job");
+    let out = t2a_process()
+        .args(["check", "--format", "json", "--config"])
+        .arg(&job)
+        .env("T2A_TARGET_TOKEN", fake::TOKEN_V2)
+        .env("T2A_SOURCE_USERNAME", EMAIL)
+        .env("T2A_SOURCE_PASSWORD", PASSWORD)
+        .output()
+        .expect("t2a check");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == "T2A047")
+        .unwrap_or_else(|| panic!("no T2A047: {v:#}"));
+    assert_eq!(d["severity"], "error");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cannot be read"),
+        "{d:#}"
+    );
+}
