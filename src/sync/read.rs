@@ -124,6 +124,16 @@ impl Run<'_> {
                     period_type: g.period_type.name(),
                     periods: g.periods.iter().map(|p| p.iso()).collect(),
                     program_indicators: g.mappings.len(),
+                    blocks: cx.records.map(|_| {
+                        let mut b: Vec<usize> = g
+                            .mappings
+                            .iter()
+                            .filter_map(|&m| cx.block_of(&cx.mappings[m]))
+                            .collect();
+                        b.sort_unstable();
+                        b.dedup();
+                        b.len()
+                    }),
                 })
                 .collect(),
             skipped: skipped.clone(),

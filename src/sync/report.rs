@@ -392,6 +392,10 @@ pub struct PlanGroup {
     pub period_type: &'static str,
     pub periods: Vec<String>,
     pub program_indicators: usize,
+    /// A record job: the blocks behind those mappings (each option combo of a block is
+    /// one mapping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<usize>,
 }
 
 /// A rule, as the report names it.
@@ -474,12 +478,15 @@ impl Step for PlanStep {
             .groups
             .iter()
             .map(|g| {
-                format!(
-                    "{} × {} {}",
-                    plural(g.program_indicators, "PI", "PIs"),
-                    g.period_type,
-                    g.periods.join(",")
-                )
+                let what = match g.blocks {
+                    Some(b) => format!(
+                        "{} ({})",
+                        plural(b, "block", "blocks"),
+                        plural(g.program_indicators, "option combo", "option combos")
+                    ),
+                    None => plural(g.program_indicators, "PI", "PIs"),
+                };
+                format!("{what} × {} {}", g.period_type, g.periods.join(","))
             })
             .collect();
         let plan = if groups.is_empty() {
