@@ -273,6 +273,14 @@ fn read_block(v: Value<'_>, index: usize, issues: &mut Issues) -> Option<Aggrega
         );
         return None;
     };
+    if categories.len() > 8 {
+        issues.push(
+            span.clone(),
+            format!("`[[aggregate]]` \"{name}\" has {} categories; at most 8 are supported", categories.len()),
+            "too many categories",
+            Some("DHIS2 combos of more than 8 categories are rare: use explicit `[[aggregate.combos]]`".into()),
+        );
+    }
     if !categories.is_empty() && !combos.is_empty() {
         issues.push(
             span.clone(),

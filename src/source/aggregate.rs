@@ -252,6 +252,11 @@ impl<'a> Engine<'a> {
     }
 
     fn add_to(&mut self, b: usize, block: &EngineBlock, cells: &[Cell], id: Option<&str>) {
+        // A block with no planned period counts nothing (and one the static rules
+        // fault has placeholder fields that must not be read).
+        if block.planned.is_empty() {
+            return;
+        }
         let period = match &cells[usize::from(block.period)] {
             Cell::Date(d) => match self.period_of(b, block, *d) {
                 Some(p) => Some(p),

@@ -53,6 +53,10 @@ pub fn line_list_fields(source: &LineListSource, blocks: &[AggregateBlock]) -> L
             table.add(&c.name.value, Kind::Text);
         }
     }
+    // The record's place and id stay text whatever a block compares them with.
+    for f in std::iter::once(location).chain(id) {
+        table.kinds[usize::from(f)] = Kind::Text;
+    }
     LineListFields {
         table,
         id,

@@ -153,9 +153,10 @@ fn engine_blocks(
                 .as_ref()
                 .is_none_or(|c| c.iter().any(|c| c == name))
         };
-        let sound = fields
-            .id(&b.period.value)
-            .is_some_and(|f| fields.kind(f) == crate::source::fields::Kind::Date)
+        let sound = locations[bi] != u16::MAX
+            && fields
+                .id(&b.period.value)
+                .is_some_and(|f| fields.kind(f) == crate::source::fields::Kind::Date)
             && known(&b.period.value)
             && super::compile::predicates(b)
                 .iter()
@@ -493,10 +494,14 @@ impl RecordExport {
             .iter()
             .map(|o| scheme.identifier(o).map(str::to_string))
             .collect();
-        let by_unit_id = unit_ids
+        // Requests name org units by UID (the stand-in programs' units); rows carry
+        // them under the job's scheme.
+        let by_unit_id = cx
+            .target
+            .organisation_units
             .iter()
             .enumerate()
-            .filter_map(|(i, id)| Some((id.clone()?, i as u32)))
+            .map(|(i, o)| (o.id().to_string(), i as u32))
             .collect();
         let mut values: FxHashMap<(String, String), FxHashMap<u32, f64>> = FxHashMap::default();
         for (k, acc) in &aggregates.cells {

@@ -131,7 +131,26 @@ pub fn plan(cx: &Job<'_>, req: &Request<'_>) -> Plan {
             continue;
         }
         match period_types(cx, m, req.period_type, &spec_types) {
-            Ok(types) => {
+            Ok(mut types) => {
+                // A record block that pins its period type is planned with that type
+                // only (`record-period-type-mismatch` judges a pin no data set has).
+                if let Some(pin) = cx
+                    .block_of(m)
+                    .and_then(|b| cx.config.aggregates.get(b))
+                    .and_then(|b| b.period_type.as_ref())
+                {
+                    types.retain(|t| *t == pin.value);
+                    if types.is_empty() {
+                        skipped.push(skip(
+                            format!(
+                                "the block pins {}, which none of its data sets has",
+                                pin.value
+                            ),
+                            Some(&rule_id::RECORD_PERIOD_TYPE_MISMATCH),
+                        ));
+                        continue;
+                    }
+                }
                 for ty in types {
                     by_type.entry(ty).or_default().push(mi);
                 }

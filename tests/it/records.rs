@@ -901,3 +901,65 @@ fn an_outbreak_the_account_cannot_see_fails_the_check() {
         "{d:#}"
     );
 }
+
+/// Under `org_unit_id_scheme = "CODE"` a record job sends the same values, by code.
+#[test]
+fn a_record_job_under_the_code_org_unit_scheme_lands_the_same_values() {
+    let env = Env::new(Version::V241);
+    let job = env.job(Form::Csv, "", "");
+    let text = std::fs::read_to_string(&job).expect("job").replace(
+        "[target]",
+        "[mapping]\norg_unit_id_scheme = \"CODE\"\n\n[target]",
+    );
+    std::fs::write(&job, text).expect("job");
+    let out = env.path("values.json");
+    let run = env.sync(&job, &["--out", out.to_str().expect("path")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("json");
+    let mut units: Vec<&str> = v["dataValues"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|d| d["orgUnit"].as_str())
+        .collect();
+    units.sort_unstable();
+    units.dedup();
+    assert_eq!(units, ["DIST_A", "DIST_B"]);
+    assert_eq!(v["dataValues"].as_array().map(Vec::len), Some(9));
+}
+
+/// A location field the source lacks is a finding, also when the records are read.
+#[test]
+fn an_unknown_location_field_is_reported_not_crashed_on() {
+    let env = Env::new(Version::V241);
+    let job = env.job(
+        Form::GoData,
+        "",
+        "where = { classification = \"CONFIRMED\" }",
+    );
+    let text = std::fs::read_to_string(&job).expect("job").replace(
+        "outbreak = \"ob-1\"\n",
+        "outbreak = \"ob-1\"\n[source.org_units]\nfrom = \"residance\"\n",
+    );
+    std::fs::write(&job, text).expect("job");
+    let out = t2a_process()
+        .args(["check", "--with-data", "--format", "json", "--config"])
+        .arg(&job)
+        .env("T2A_TARGET_TOKEN", fake::TOKEN_V2)
+        .output()
+        .expect("t2a check");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["diagnostics"]
+            .to_string()
+            .contains("`residance` is not a Go.Data case field"),
+        "{v:#}"
+    );
+}

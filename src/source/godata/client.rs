@@ -522,9 +522,16 @@ impl GoDataClient {
         let path = format!("api/outbreaks/{outbreak}/cases");
         let mut fields: Vec<&str> = vec!["id"];
         fields.extend(filter.fields.iter().copied());
-        let mut skip = 0u64;
+        // Pages by key, not by offset: each page starts after the last id read, so a
+        // case deleted behind the cursor cannot shift a later one out of the read.
+        let mut last: Option<String> = None;
+        let mut total = 0u64;
         loop {
-            let f = json!({"where": filter.r#where, "fields": fields, "order": ["id ASC"], "limit": self.page_size, "skip": skip});
+            let r#where = match &last {
+                None => filter.r#where.clone(),
+                Some(id) => json!({"and": [filter.r#where, {"id": {"gt": id}}]}),
+            };
+            let f = json!({"where": r#where, "fields": fields, "order": ["id ASC"], "limit": self.page_size});
             let body = self.get(&path, &[("filter", f.to_string())], &mut check)?;
             let page: Vec<Case> =
                 serde_json::from_slice(&body).map_err(|e| RemoteError::BadResponse {
@@ -532,6 +539,9 @@ impl GoDataClient {
                     message: format!("not a list of cases: {e}"),
                 })?;
             let n = page.len() as u64;
+            if let Some(id) = page.last().and_then(|c| c.id.clone()) {
+                last = Some(id);
+            }
             for c in &page {
                 if let Some(id) = &c.id
                     && !seen.insert(id.clone())
@@ -542,10 +552,10 @@ impl GoDataClient {
                 check.read += 1;
                 each(c);
             }
-            skip += n;
+            total += n;
             // A short page is the last; so is reaching the count asked before (cases
             // added since then show in the count after, and the read is made again).
-            if n < self.page_size || skip >= check.before {
+            if n < self.page_size || total >= check.before || last.is_none() {
                 break;
             }
         }

@@ -41,6 +41,10 @@ pub struct LocationIndex {
     own: Vec<Link>,
     /// Per location: its link after roll-up.
     pub links: Vec<Link>,
+    /// `match = "table"` or `"id"`: the org unit of a location id the locations read do
+    /// not hold (an export without a locations file, a deleted location), found by the
+    /// table or as a UID without roll-up.
+    direct: FxHashMap<String, usize>,
 }
 
 fn own_link(
@@ -142,7 +146,18 @@ impl LocationIndex {
                 Link::Unmapped
             })
             .collect();
+        let direct = match &link.matching {
+            LocationMatch::Table(_) => table.clone(),
+            LocationMatch::Id => target
+                .organisation_units
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.id.to_string(), i))
+                .collect(),
+            LocationMatch::Identifier => FxHashMap::default(),
+        };
         LocationIndex {
+            direct,
             locations,
             by_id,
             own,
@@ -156,7 +171,10 @@ impl LocationIndex {
 
     /// The org unit of a location id (`None`: unknown, unmapped or ambiguous).
     pub fn org_unit(&self, id: &str) -> Option<usize> {
-        self.links[self.get(id)?].org_unit()
+        match self.get(id) {
+            Some(i) => self.links[i].org_unit(),
+            None => self.direct.get(id).copied(),
+        }
     }
 
     /// The location's own match, before roll-up.

@@ -97,7 +97,12 @@ pub fn case_filter(
             continue;
         };
         let after_last = last.tomorrow().unwrap_or(last);
-        let w = json!({"and": [{path: {"gte": instant(first, tz)}}, {path: {"lt": instant(after_last, tz)}}]});
+        // Records without the date are read too: they are dropped (records-not-aggregated)
+        // as a file's would be, not left unseen.
+        let w = json!({"or": [
+            {"and": [{path: {"gte": instant(first, tz)}}, {path: {"lt": instant(after_last, tz)}}]},
+            {path: null}
+        ]});
         if !windows.contains(&w) {
             windows.push(w);
         }
