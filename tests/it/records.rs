@@ -156,8 +156,12 @@ fn godata_case(c: &(&str, &str, u32, &str, &str, &str), classification: &str) ->
 
 impl Env {
     fn new(version: Version) -> Env {
+        Env::with_target(version, &repo("tests/fixtures/records/hmis.json"))
+    }
+
+    fn with_target(version: Version, metadata: &Path) -> Env {
         let target = Builder::new(version)
-            .metadata_file(&repo("tests/fixtures/records/hmis.json"))
+            .metadata_file(metadata)
             .context_path("/hmis")
             .start();
         let dir = tempfile::tempdir().expect("tempdir");
@@ -961,5 +965,55 @@ fn an_unknown_location_field_is_reported_not_crashed_on() {
             .to_string()
             .contains("`residance` is not a Go.Data case field"),
         "{v:#}"
+    );
+}
+
+/// A block that pins its period type is planned with it alone, even when its data
+/// element also sits in a data set of another type: no zeros or deletions there.
+#[test]
+fn a_pinned_period_type_plans_that_type_only() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let mut meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("tests/fixtures/records/hmis.json")).expect("hmis"),
+    )
+    .expect("json");
+    meta["dataSets"].as_array_mut().expect("data sets").push(json!({
+        "id": "DsIdsrMonth", "name": "IDSR monthly", "code": "IDSR_MONTHLY", "periodType": "Monthly",
+        "categoryCombo": {"id": "CcDefault01"},
+        "dataSetElements": [{"dataElement": {"id": "DeMeaslesD1"}}],
+        "organisationUnits": [{"id": "OuDistA0001"}, {"id": "OuDistB0001"}]
+    }));
+    let path = tmp.path().join("hmis.json");
+    std::fs::write(&path, meta.to_string()).expect("write");
+    let env = Env::with_target(Version::V241, &path);
+    let job = env.job(
+        Form::Csv,
+        "zero_fill = \"assigned\"\nperiods = [\"2024W10\", \"2024W11\", \"202403\"]",
+        "",
+    );
+    let text = std::fs::read_to_string(&job)
+        .expect("job")
+        .replacen("periods = [\"2024W10\", \"2024W11\"]\n", "", 1)
+        .replace(
+            "where = { outcome = \"dead\" }",
+            "where = { outcome = \"dead\" }\nperiod_type = \"Weekly\"",
+        );
+    std::fs::write(&job, text).expect("job");
+    let out = env.path("values.json");
+    let run = env.sync(&job, &["--out", out.to_str().expect("path")]);
+    assert_eq!(run.code, 0, "{}\n{:#?}", run.stderr, run.events);
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("json");
+    let periods: std::collections::BTreeSet<&str> = v["dataValues"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter(|d| d["dataElement"] == "IDSR_MEASLES_DEATHS")
+        .filter_map(|d| d["period"].as_str())
+        .collect();
+    assert_eq!(
+        periods.into_iter().collect::<Vec<_>>(),
+        ["2024W10", "2024W11"],
+        "no monthly period"
     );
 }
