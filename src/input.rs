@@ -60,7 +60,7 @@ pub fn client_for(
 
 /// Plain `http://` is refused unless it stays on this machine or is allowed: the
 /// credentials and the health data would cross the network unencrypted.
-fn refuse_insecure(side: Side, url: &url::Url, allowed: bool) -> Result<(), Error> {
+pub(crate) fn refuse_insecure(side: Side, url: &url::Url, allowed: bool) -> Result<(), Error> {
     let loopback = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),

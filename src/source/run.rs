@@ -13,6 +13,7 @@ use super::compile::{godata_fields, line_list_fields};
 use super::data::{RecordData, SeenIds};
 use super::fields::{Cell, FieldTable};
 use super::godata::fields::{Getter, Spec, fill};
+use super::godata::locations::read_table;
 use super::godata::model::Case;
 use super::godata::query::case_filter;
 use super::godata::read_export;
@@ -26,6 +27,7 @@ use crate::config::records::{
 use crate::dhis2::RemoteError;
 use crate::dhis2::data::ExportQuery;
 use crate::error::Error;
+use crate::idscheme::IdScheme;
 use crate::job::Job;
 use crate::model::Identifiable;
 use crate::sync::export::Source;
@@ -263,50 +265,26 @@ fn history(c: &Case) -> Vec<Classified> {
         .collect()
 }
 
-/// Where a line list's org unit values land.
-fn line_list_units(l: &LineListSource, cx: &Job<'_>) -> Result<FxHashMap<String, u32>, Error> {
+/// A line-list org unit value → the target org unit (index).
+type UnitOf<'a> = Box<dyn Fn(&str) -> Option<u32> + 'a>;
+
+/// Where a line list's org unit values land: the target's codes or UIDs (its own
+/// indexes), or a table of `value,org_unit` rows.
+fn line_list_units<'a>(l: &LineListSource, cx: &'a Job<'_>) -> Result<UnitOf<'a>, Error> {
     let t = &cx.target.organisation_units;
-    let mut map = FxHashMap::default();
-    match &l.org_units.matching {
-        ColumnMatch::Code => {
-            for (i, ou) in t.iter().enumerate() {
-                if let Some(c) = ou.code() {
-                    map.insert(c.to_string(), i as u32);
-                }
-            }
-        }
-        ColumnMatch::Uid => {
-            for (i, ou) in t.iter().enumerate() {
-                map.insert(ou.id().to_string(), i as u32);
-            }
-        }
+    Ok(match &l.org_units.matching {
+        ColumnMatch::Code => Box::new(move |v| t.resolve(&IdScheme::Code, v).map(|i| i as u32)),
+        ColumnMatch::Uid => Box::new(move |v| t.id(v).map(|i| i as u32)),
         ColumnMatch::Table(path) => {
-            let mut r = csv::Reader::from_path(&path.value).map_err(|e| {
-                Error::usage(
-                    format!(
-                        "cannot read the org unit table `{}`: {e}",
-                        path.value.display()
-                    ),
-                    Some("it is a CSV with the header `value,org_unit`".to_string()),
-                )
-            })?;
-            let scheme = &cx.config.mapping.org_unit_id_scheme;
-            for row in r.records() {
-                let row = row.map_err(|e| {
-                    Error::usage(
-                        format!("`{}`: {e}", path.value.display()),
-                        Some("it is a CSV with the header `value,org_unit`".to_string()),
-                    )
-                })?;
-                if let (Some(v), Some(ou)) = (row.get(0), row.get(1))
-                    && let Some(i) = t.resolve(scheme, ou.trim())
-                {
-                    map.insert(v.trim().to_string(), i as u32);
-                }
-            }
+            let table = read_table(
+                &path.value,
+                cx.target,
+                &cx.config.mapping.org_unit_id_scheme,
+                "value,org_unit",
+            )?;
+            Box::new(move |v| table.get(v).map(|&i| i as u32))
         }
-    }
-    Ok(map)
+    })
 }
 
 impl RecordExport {
@@ -335,7 +313,7 @@ impl RecordExport {
         let (blocks, unsound) =
             engine_blocks(cx, plan, side, &fields.table, &locations, canonical)?;
         let units = line_list_units(l, cx)?;
-        let locate = |v: &str| units.get(v).copied();
+        let locate = |v: &str| units(v);
         let reader = LineListReader {
             source: l,
             fields: &fields.table,

@@ -59,9 +59,12 @@ impl RecordSide {
                     }
                 };
                 let table = match &g.org_units.matching {
-                    LocationMatch::Table(p) => {
-                        read_table(&p.value, target, &config.mapping.org_unit_id_scheme)?
-                    }
+                    LocationMatch::Table(p) => read_table(
+                        &p.value,
+                        target,
+                        &config.mapping.org_unit_id_scheme,
+                        "location_id,org_unit",
+                    )?,
                     _ => Default::default(),
                 };
                 let locations =

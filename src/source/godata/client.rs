@@ -92,28 +92,6 @@ fn credentials(g: &GoDataSource) -> Result<(String, Secret, GoDataAuth), Error> 
     }
 }
 
-fn refuse_insecure(url: &url::Url, allowed: bool) -> Result<(), Error> {
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    if url.scheme() != "http" || loopback || allowed {
-        return Ok(());
-    }
-    Err(Error::usage(
-        format!(
-            "refusing plain http:// to {} (the Go.Data source): the password and the case data would cross the network unencrypted",
-            url.host_str().unwrap_or("")
-        ),
-        Some(
-            "use https, or `allow_insecure_http = true` in [source] on a network you trust"
-                .to_string(),
-        ),
-    ))
-}
-
 /// The `error.message` of a Go.Data error body, else its first bytes.
 fn error_message(body: &[u8]) -> String {
     serde_json::from_slice::<Value>(body)
@@ -153,7 +131,11 @@ impl GoDataClient {
         else {
             return Err(Error::usage("not a Go.Data instance", None));
         };
-        refuse_insecure(&url.value, *allow_insecure_http)?;
+        crate::input::refuse_insecure(
+            crate::dhis2::Side::Source,
+            &url.value,
+            *allow_insecure_http,
+        )?;
         let auth = match &g.location {
             GoDataLocation::Url { auth, .. } => *auth,
             GoDataLocation::Export { .. } => GoDataAuth::OAuth,

@@ -81,16 +81,18 @@ fn own_link(
     }
 }
 
-/// `location_id,org_unit` rows, the org unit under the job's org unit scheme.
+/// A link table's rows (`location_id,org_unit`, or a line list's `value,org_unit`):
+/// the first column to the org unit the second names under the job's org unit scheme.
 pub fn read_table(
     path: &std::path::Path,
     target: &Catalog,
     scheme: &IdScheme,
+    header: &str,
 ) -> Result<FxHashMap<String, usize>, Error> {
     let bad = |e: String| {
         Error::usage(
-            format!("cannot read the location table `{}`: {e}", path.display()),
-            Some("it is a CSV with the header `location_id,org_unit`".to_string()),
+            format!("cannot read the org unit table `{}`: {e}", path.display()),
+            Some(format!("it is a CSV with the header `{header}`")),
         )
     };
     let mut r = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
