@@ -37,7 +37,7 @@ impl SeenIds {
     pub fn repeated(&mut self, id: &str, data: &mut RecordData) -> bool {
         use std::hash::BuildHasher;
         use std::hash::Hasher;
-        let mut h = foldhash::quality::FixedState::with_seed(0x7432_6161).build_hasher();
+        let mut h = foldhash::fast::FixedState::with_seed(0x7432_6161).build_hasher();
         h.write(id.as_bytes());
         if self.0.insert(h.finish()) {
             return false;
