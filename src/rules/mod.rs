@@ -231,7 +231,7 @@ pub fn gates_sync(cx: &Job<'_>, f: &Finding) -> bool {
 pub fn run_data(cx: &Job<'_>, levels: &[(&'static str, Level)]) -> Vec<Finding> {
     RULES
         .iter()
-        .filter(|r| ("T2A040"..="T2A049").contains(&r.code))
+        .filter(|r| ("T2A040"..="T2A049").contains(&r.code) || r.code == "T2A013")
         .filter_map(|rule| match rule.level(levels) {
             Level::Off => None,
             Level::Severity(sev) => Some((rule, sev)),

@@ -2,7 +2,6 @@ use super::records::{block_finding, ids, record_job, records};
 use crate::config::blocks::{OptionTest, Test};
 use crate::diagnostic::{Finding, Severity};
 use crate::job::Job;
-use crate::model::Identifiable;
 use crate::source::aggregate::Drop;
 use crate::source::godata::fields::Spec;
 
@@ -13,8 +12,9 @@ declare_rule! {
     /// no value: no date in its `period` field, no location, no option of some
     /// category takes it (a gender left empty, a third value, an unknown age with no
     /// `"unknown"` or `"else"` option), its options make no option combo, `value.sum`
-    /// has no number, or its org unit is one the data set is not assigned to. Each
-    /// diagnostic gives the count and up to three record ids. It is a warning while a
+    /// has no number (records at an org unit the data set is not assigned to are
+    /// `unassigned-org-unit`'s, records from an unmapped place `unmapped-location`'s,
+    /// records two options take `overlapping-disaggregation`'s). Each diagnostic gives the count and up to three record ids. It is a warning while a
     /// block drops at most `[sync] max_dropped_percent` of its records (default 0),
     /// and an error above, which stops a sync.
     ///
@@ -39,12 +39,7 @@ declare_rule! {
     }
 }
 
-fn reason(
-    cx: &Job<'_>,
-    b: &crate::config::blocks::AggregateBlock,
-    why: &Drop,
-    n: u64,
-) -> Option<String> {
+fn reason(b: &crate::config::blocks::AggregateBlock, why: &Drop, n: u64) -> Option<String> {
     let v = |one: &str, many: &str| {
         if n == 1 {
             one.to_string()
@@ -69,16 +64,12 @@ fn reason(
         ),
         Drop::NoExplicitCombo => format!("{} none of the block's combos", v("fits", "fit")),
         Drop::NoValue => format!("{} no number to sum", v("has", "have")),
-        Drop::UnassignedOrgUnit(ou) => {
-            let o = &cx.target.organisation_units[*ou as usize];
-            format!(
-                "{} from org unit \"{}\" ({}), which the data element's data sets are not assigned to",
-                v("comes", "come"),
-                o.name(),
-                o.id()
-            )
-        }
-        Drop::UnmappedLocation | Drop::TwoOptions(..) | Drop::TwoCombos(..) => return None,
+        // Judged by their own rules: unmapped-location, overlapping-disaggregation,
+        // unassigned-org-unit (the org unit found, rules.md precedence 4).
+        Drop::UnmappedLocation
+        | Drop::TwoOptions(..)
+        | Drop::TwoCombos(..)
+        | Drop::UnassignedOrgUnit(_) => return None,
     })
 }
 
@@ -112,7 +103,7 @@ fn check(cx: &Job<'_>) -> Vec<Finding> {
             100.0 * dropped as f64 / (dropped + aggregated) as f64
         };
         for (why, d) in drops {
-            let Some(text) = reason(cx, b, why, d.records) else {
+            let Some(text) = reason(b, why, d.records) else {
                 continue;
             };
             let mut f = block_finding(

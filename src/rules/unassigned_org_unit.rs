@@ -19,6 +19,11 @@ declare_rule! {
     /// data set holding that data element in the target. One finding per data set,
     /// listing the org units missing from it.
     ///
+    /// In a record job (Go.Data, line lists) the blocks report from their data sets'
+    /// org units; with the records read, the rule names each org unit records land at
+    /// that no data set of the block's data element is assigned to, with the number of
+    /// records and up to three ids. Those records are not sent.
+    ///
     /// ## Why is this bad?
     /// Unless the target runs with `strictOrganisationUnits`, DHIS2 stores the values
     /// anyway: they are invisible in the data entry form of the facility, excluded
@@ -45,6 +50,11 @@ struct Gap {
 }
 
 fn check(cx: &Job<'_>) -> Vec<Finding> {
+    // A record job's blocks report from their data sets' org units by construction;
+    // what is judged is where the records land.
+    if cx.records.is_some() {
+        return record_findings(cx);
+    }
     if cx.units.skip.is_some() {
         return Vec::new();
     }
@@ -151,4 +161,46 @@ fn unassigned(t: &Catalog, units: &[usize], ids: &IdIndex, data_sets: &[usize]) 
         .filter(|(k, _)| !assigned.contains(*k))
         .map(|(_, &ou)| ou)
         .collect()
+}
+
+/// Record jobs, with the records read: the org units records land at that the block's
+/// data element's data sets are not assigned to (their records are not sent).
+fn record_findings(cx: &Job<'_>) -> Vec<Finding> {
+    use crate::source::aggregate::Drop;
+    let Some(data) = cx.record_data else {
+        return Vec::new();
+    };
+    let t = cx.target;
+    let mut out = Vec::new();
+    let mut drops: Vec<_> = data.aggregates.dropped.iter().collect();
+    drops.sort_by(|a, b| a.0.cmp(b.0));
+    for ((block, why), d) in drops {
+        let Drop::UnassignedOrgUnit(ou) = why else {
+            continue;
+        };
+        let Some(b) = cx.config.aggregates.get(*block as usize) else {
+            continue;
+        };
+        let o = &t.organisation_units[*ou as usize];
+        let mut f = Finding::new(
+            &RULE,
+            format!(
+                "block \"{}\": {} of the planned periods {} from org unit \"{}\" ({}), which no data set of data element `{}` is assigned to; {} not sent{}",
+                b.name,
+                crate::rules::records::records(d.records),
+                if d.records == 1 { "comes" } else { "come" },
+                o.name(),
+                o.id(),
+                b.data_element.value,
+                if d.records == 1 { "it is" } else { "they are" },
+                crate::rules::records::ids(&d.examples.0),
+            ),
+            "assign the data set to the org unit in the target, or map the records' places to an assigned org unit",
+        )
+        .object(crate::source::side::RecordSide::block_ref(cx.config, *block as usize))
+        .object(ObjectRef::of(o));
+        f.config_span = Some(b.data_element.span.clone());
+        out.push(f);
+    }
+    out
 }

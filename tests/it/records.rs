@@ -1017,3 +1017,29 @@ fn a_pinned_period_type_plans_that_type_only() {
         "no monthly period"
     );
 }
+
+/// Records that land at an org unit the data set is not assigned to are
+/// `unassigned-org-unit`, and stop the sync before anything is written.
+#[test]
+fn records_at_an_unassigned_org_unit_are_reported_and_not_sent() {
+    let env = Env::new(Version::V241);
+    let job = env.job(Form::Csv, "", "");
+    let mut rows: Vec<_> = CASES.to_vec();
+    rows.push(("M-009", "F", 9, "2024-03-06", "DIST_C", "alive"));
+    env.records(Form::Csv, &rows, &[]);
+    let run = env.sync(&job, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let errors = run.event("check-errors").expect("the record errors");
+    let codes: Vec<&str> = errors["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"T2A013"), "{errors:#}");
+    assert!(
+        errors.to_string().contains("M-009"),
+        "the record is named by its id"
+    );
+    assert!(env.target.writes().is_empty());
+}
