@@ -120,11 +120,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .categories
         .iter()
         .map(|c| EngineCategory {
-            else_option: c
-                .options
-                .iter()
-                .position(|o| matches!(o.test, OptionTest::Else))
-                .map(|i| i as u16),
+            else_option: c.else_option(),
             options: c
                 .options
                 .iter()

@@ -43,6 +43,16 @@ pub struct CategoryRule {
     pub options: Vec<OptionRule>,
 }
 
+impl CategoryRule {
+    /// The option that takes what no other does (`"else"`), by its index.
+    pub fn else_option(&self) -> Option<u16> {
+        self.options
+            .iter()
+            .position(|o| matches!(o.test, OptionTest::Else))
+            .map(|i| i as u16)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct OptionRule {
     /// The category option's code, else its name.

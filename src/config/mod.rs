@@ -457,26 +457,9 @@ fn read_endpoint(
     }
     let url = t.string("url", issues);
     let file = t.string("file", issues);
-    let mut env = |key: &'static str, t: &mut TableReader<'_>| {
-        let s = t.string(key, issues)?;
-        let ok = !s.value.is_empty()
-            && s.value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
-            issues.push(
-                s.span.clone(),
-                format!("`{side}.{key}` must name an environment variable"),
-                "not a variable name",
-                Some("use letters, digits and underscores, e.g. \"HMIS_TOKEN\"; the secret itself never goes into the config".into()),
-            );
-            return None;
-        }
-        Some(s.value)
-    };
-    let token_env = env("token_env", &mut t);
-    let username_env = env("username_env", &mut t);
-    let password_env = env("password_env", &mut t);
+    let token_env = t.env_var("token_env", issues);
+    let username_env = t.env_var("username_env", issues);
+    let password_env = t.env_var("password_env", issues);
     let positive = |key: &'static str, max: u64, t: &mut TableReader<'_>, issues: &mut Issues| {
         let v = t.uint(key, max, issues)?;
         if v.value == 0 {

@@ -274,27 +274,6 @@ fn zone(t: &mut TableReader<'_>, issues: &mut Issues) -> Zone {
     }
 }
 
-fn env_name(t: &mut TableReader<'_>, key: &'static str, issues: &mut Issues) -> Option<String> {
-    let s = t.string(key, issues)?;
-    let ok = !s.value.is_empty()
-        && s.value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !ok {
-        issues.push(
-            s.span,
-            format!("`source.{key}` must name an environment variable"),
-            "not a variable name",
-            Some(
-                "use letters, digits and underscores; the secret itself never goes into the config"
-                    .into(),
-            ),
-        );
-        return None;
-    }
-    Some(s.value)
-}
-
 fn read_godata(
     t: &mut TableReader<'_>,
     base_dir: Option<&Path>,
@@ -317,8 +296,8 @@ fn read_godata(
             issues,
         )
         .unwrap_or(GoDataAuth::OAuth);
-    let username_env = env_name(t, "username_env", issues);
-    let password_env = env_name(t, "password_env", issues);
+    let username_env = t.env_var("username_env", issues);
+    let password_env = t.env_var("password_env", issues);
     let allow_insecure_http = t
         .bool("allow_insecure_http", issues)
         .is_some_and(|b| b.value);

@@ -264,6 +264,25 @@ impl<'de> TableReader<'de> {
         list.value
     }
 
+    /// The name of an environment variable that holds a secret (never the secret).
+    pub fn env_var(&mut self, key: &'static str, issues: &mut Issues) -> Option<String> {
+        let s = self.string(key, issues)?;
+        let ok = !s.value.is_empty()
+            && s.value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            issues.push(
+                s.span,
+                format!("`{}` must name an environment variable", self.key_name(key)),
+                "not a variable name",
+                Some("use letters, digits and underscores, e.g. \"HMIS_TOKEN\"; the secret itself never goes into the config".into()),
+            );
+            return None;
+        }
+        Some(s.value)
+    }
+
     /// One of a fixed set of names (case-insensitive), with a "did you mean" otherwise.
     pub fn choice<T: Copy>(
         &mut self,

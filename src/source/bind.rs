@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 use super::aggregate::pack;
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::config::blocks::{AggregateBlock, OptionTest};
+use crate::config::blocks::AggregateBlock;
 use crate::model::{Identifiable, Metadata, Program, ProgramIndicator, Ref};
 
 /// A category named by a block, resolved in the data element's combo.
@@ -364,13 +364,4 @@ pub fn bind(config: &Config, target: &Catalog) -> (Binding, Metadata) {
         },
         metadata,
     )
-}
-
-/// Whether a block's category table names an option as the catch-all.
-pub fn else_option(b: &AggregateBlock, category: usize) -> Option<u16> {
-    b.categories[category]
-        .options
-        .iter()
-        .position(|o| matches!(o.test, OptionTest::Else))
-        .map(|i| i as u16)
 }

@@ -12,7 +12,7 @@ use super::aggregate::{AsOf, Classified, Disaggregation, Engine, EngineBlock, En
 use super::compile::{godata_fields, line_list_fields};
 use super::data::{RecordData, SeenIds};
 use super::fields::{Cell, FieldTable};
-use super::godata::fields::{Getter, Spec, fill};
+use super::godata::fields::{Getter, Spec, fill, raw_date};
 use super::godata::locations::read_table;
 use super::godata::model::Case;
 use super::godata::query::case_filter;
@@ -79,11 +79,7 @@ fn engine_block(
             }
             categories.push(EngineCategory {
                 options,
-                else_option: cat
-                    .options
-                    .iter()
-                    .position(|o| matches!(o.test, OptionTest::Else))
-                    .map(|i| i as u16),
+                else_option: cat.else_option(),
             });
         }
         Disaggregation::Categories {
@@ -230,15 +226,12 @@ fn engine_blocks(
 /// Count the period dates of a case and those not at midnight in the zone: date-only
 /// fields are stored as midnight there, so many others mean the zone is wrong.
 fn midnight(c: &Case, getters: &[Getter], tz: &jiff::tz::TimeZone, data: &mut RecordData) {
-    for g in getters {
-        let raw = match g {
-            Getter::DateOfReporting => c.date_of_reporting.as_deref(),
-            Getter::DateOfOnset => c.date_of_onset.as_deref(),
-            Getter::DateOfOutcome => c.date_of_outcome.as_deref(),
-            Getter::DateBecomeCase => c.date_become_case.as_deref(),
-            Getter::Dob => c.dob.as_deref(),
-            _ => None,
-        };
+    // createdAt and updatedAt are real instants, not date-only fields.
+    for g in getters
+        .iter()
+        .filter(|g| !matches!(g, Getter::CreatedAt | Getter::UpdatedAt))
+    {
+        let raw = raw_date(c, *g);
         if let Some(ts) = raw.and_then(|r| r.parse::<jiff::Timestamp>().ok()) {
             data.dates += 1;
             let t = tz.to_datetime(ts).time();

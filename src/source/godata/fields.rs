@@ -258,6 +258,20 @@ pub fn fill(c: &Case, specs: &[Spec], tz: &TimeZone, zero_age_is_known: bool, ce
     }
 }
 
+/// The date string a date getter reads, as the API serves it (`None` for other getters).
+pub fn raw_date(c: &Case, g: Getter) -> Option<&str> {
+    match g {
+        Getter::DateOfReporting => c.date_of_reporting.as_deref(),
+        Getter::DateOfOnset => c.date_of_onset.as_deref(),
+        Getter::DateOfOutcome => c.date_of_outcome.as_deref(),
+        Getter::DateBecomeCase => c.date_become_case.as_deref(),
+        Getter::Dob => c.dob.as_deref(),
+        Getter::CreatedAt => c.created_at.as_deref(),
+        Getter::UpdatedAt => c.updated_at.as_deref(),
+        _ => None,
+    }
+}
+
 fn raw(c: &Case, g: Getter, tz: &TimeZone) -> Cell {
     match g {
         Getter::Classification => text(c.classification.as_deref()),
@@ -267,13 +281,13 @@ fn raw(c: &Case, g: Getter, tz: &TimeZone) -> Cell {
         Getter::Occupation => text(c.occupation.as_deref()),
         Getter::Pregnancy => text(c.pregnancy_status.as_deref()),
         Getter::Investigation => text(c.investigation_status.as_deref()),
-        Getter::DateOfReporting => date_cell(c.date_of_reporting.as_deref(), tz),
-        Getter::DateOfOnset => date_cell(c.date_of_onset.as_deref(), tz),
-        Getter::DateOfOutcome => date_cell(c.date_of_outcome.as_deref(), tz),
-        Getter::DateBecomeCase => date_cell(c.date_become_case.as_deref(), tz),
-        Getter::Dob => date_cell(c.dob.as_deref(), tz),
-        Getter::CreatedAt => date_cell(c.created_at.as_deref(), tz),
-        Getter::UpdatedAt => date_cell(c.updated_at.as_deref(), tz),
+        Getter::DateOfReporting
+        | Getter::DateOfOnset
+        | Getter::DateOfOutcome
+        | Getter::DateBecomeCase
+        | Getter::Dob
+        | Getter::CreatedAt
+        | Getter::UpdatedAt => date_cell(raw_date(c, g), tz),
         Getter::WasContact => c.was_contact.map_or(Cell::Null, Cell::Bool),
         Getter::TransferRefused => c.transfer_refused.map_or(Cell::Null, Cell::Bool),
         Getter::Residence => text(residence(c)),
